@@ -1,0 +1,282 @@
+"""HTTP and ``file://`` access for the index client: one shared httpx client, bounded and coalesced.
+
+Every failure becomes a :class:`FetchError` whose reason is safe to show (credentials redacted); HTTP error
+statuses are returned as responses so that the caller decides what a 404 or a 401 means.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+import os
+import ssl
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urljoin, urlsplit
+from urllib.request import url2pathname
+
+import httpx
+import truststore
+
+from pinwise.core.index.auth import (
+    Credentials,
+    CredentialStore,
+    netloc_of,
+    redact,
+    redact_text,
+    strip_credentials,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_REDIRECTS = 10
+# Local reads below this size are done on the event loop; larger ones go to a worker thread.
+_SMALL_READ = 256 * 1024
+
+
+class FetchError(Exception):
+    """The resource could not be fetched; ``reason`` is redacted and meant for users."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True, slots=True)
+class Response:
+    url: str  # the final URL after redirects, without credentials (a base for relative links)
+    status: int
+    headers: Mapping[str, str]  # lower-cased names
+    content: bytes
+
+    @property
+    def content_type(self) -> str:
+        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def build_ssl_context(
+    cert: str | None, client_cert: str | None, environ: Mapping[str, str]
+) -> ssl.SSLContext:
+    """The system trust store (via truststore) plus any extra CA bundle the user configured.
+
+    pip's ``cert`` setting, ``SSL_CERT_FILE`` and ``REQUESTS_CA_BUNDLE`` name bundles that corporate setups
+    rely on (TLS-inspecting proxies), so each is added to, not substituted for, the system store.
+    """
+    ctx = truststore.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    bundles = [cert, environ.get("SSL_CERT_FILE"), environ.get("REQUESTS_CA_BUNDLE")]
+    for bundle in dict.fromkeys(b for b in bundles if b):
+        try:
+            if os.path.isdir(bundle):
+                ctx.load_verify_locations(capath=bundle)
+            else:
+                ctx.load_verify_locations(cafile=bundle)
+        except (OSError, ssl.SSLError) as exc:
+            logger.warning("Could not load CA bundle %s: %s", bundle, exc)
+    if client_cert:
+        try:
+            ctx.load_cert_chain(client_cert)
+        except (OSError, ssl.SSLError) as exc:
+            logger.warning("Could not load client certificate %s: %s", client_cert, exc)
+    return ctx
+
+
+def _trusted_mounts(trusted_hosts: tuple[str, ...]) -> dict[str, httpx.AsyncBaseTransport]:
+    """pip's ``--trusted-host``: HTTPS to these hosts is not verified (plain HTTP is always allowed here)."""
+    mounts: dict[str, httpx.AsyncBaseTransport] = {}
+    for host in trusted_hosts:
+        if not host:
+            continue
+        mounts[f"https://{host}"] = httpx.AsyncHTTPTransport(verify=False)
+    return mounts
+
+
+def file_url_to_path(url: str) -> Path:
+    parts = urlsplit(url)
+    path = url2pathname(unquote(parts.path)) if parts.scheme == "file" else url
+    if parts.scheme == "file" and parts.netloc not in ("", "localhost"):
+        # A UNC path such as file://server/share on Windows.
+        path = "//" + parts.netloc + path
+    return Path(path)
+
+
+async def read_local(path: Path, max_bytes: int) -> bytes | None:
+    """The bytes of a local file, or None when it does not exist. Large files are read in a thread.
+
+    A stat and a small read take microseconds, far less than a hop to a worker thread, so they stay on the
+    event loop (hence the ASYNC240 exemptions).
+    """
+    try:
+        size = path.stat().st_size  # noqa: ASYNC240
+    except FileNotFoundError:
+        return None
+    except NotADirectoryError:
+        return None
+    except OSError as exc:
+        raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if size > max_bytes:
+        raise FetchError("response too large")
+    try:
+        if size < _SMALL_READ:
+            return path.read_bytes()  # noqa: ASYNC240
+        return await asyncio.to_thread(path.read_bytes)
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise FetchError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+class Transport:
+    """Bounded, coalescing GET requests over one shared ``httpx.AsyncClient``."""
+
+    def __init__(
+        self,
+        *,
+        credentials: CredentialStore,
+        timeout: float = 10.0,
+        concurrency: int = 16,
+        max_bytes: int = 32 * 1024 * 1024,
+        cert: str | None = None,
+        client_cert: str | None = None,
+        trusted_hosts: tuple[str, ...] = (),
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        env = os.environ if environ is None else environ
+        self._credentials = credentials
+        self._timeout = timeout
+        self._max_bytes = max_bytes
+        self._semaphore = asyncio.Semaphore(max(1, concurrency))
+        self._inflight: dict[tuple[object, ...], asyncio.Task[Response]] = {}
+        # trust_env makes httpx honour HTTP(S)_PROXY, ALL_PROXY and NO_PROXY like pip does; redirects are
+        # followed by hand below so that credentials are chosen per host and never forwarded to another one.
+        self._client = httpx.AsyncClient(
+            verify=build_ssl_context(cert, client_cert, env),
+            trust_env=True,
+            follow_redirects=False,
+            timeout=httpx.Timeout(timeout),
+            mounts=_trusted_mounts(trusted_hosts),
+            headers={"User-Agent": "pinwise"},
+        )
+
+    async def aclose(self) -> None:
+        for task in list(self._inflight.values()):
+            task.cancel()
+        await self._client.aclose()
+
+    async def get(
+        self,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        max_bytes: int | None = None,
+        deadline: float | None = None,
+    ) -> Response:
+        """GET ``url``; identical requests in flight at the same time share one network exchange."""
+        hdrs = dict(headers or {})
+        key = (url, tuple(sorted(hdrs.items())), max_bytes)
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.ensure_future(self._get(url, hdrs, max_bytes or self._max_bytes, deadline))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _t, k=key: self._inflight.pop(k, None))  # type: ignore[misc]
+        # shield: one caller giving up (e.g. an editor request cancelled) must not cancel the others' answer.
+        return await asyncio.shield(task)
+
+    async def _get(
+        self, url: str, headers: dict[str, str], max_bytes: int, deadline: float | None
+    ) -> Response:
+        total = deadline if deadline is not None else self._timeout * 3
+        try:
+            async with self._semaphore:
+                return await asyncio.wait_for(self._follow(url, headers, max_bytes), total)
+        except asyncio.TimeoutError:
+            raise FetchError(f"timed out after {total:g} s") from None
+
+    async def _follow(self, url: str, headers: dict[str, str], max_bytes: int) -> Response:
+        current = url
+        for _ in range(MAX_REDIRECTS + 1):
+            response, location = await self._once(current, headers, max_bytes)
+            if location is None:
+                return response
+            target = urljoin(strip_credentials(current)[0], location)
+            if netloc_of(target) != netloc_of(current):
+                logger.debug("Redirect from %s to another host %s", redact(current), redact(target))
+                # The userinfo of the original URL belongs to the original host only.
+                current = target
+            else:
+                current = _with_userinfo_of(current, target)
+        raise FetchError("too many redirects")
+
+    async def _once(self, url: str, headers: dict[str, str], max_bytes: int) -> tuple[Response, str | None]:
+        clean, _ = strip_credentials(url)
+        creds = self._credentials.lookup(url)
+        response = await self._send(clean, headers, creds, max_bytes)
+        if response.status == 401 and creds is None:
+            creds = await self._credentials.lookup_keyring(url)
+            if creds is not None:
+                response = await self._send(clean, headers, creds, max_bytes)
+        if response.status in (301, 302, 303, 307, 308) and "location" in response.headers:
+            return response, response.headers["location"]
+        return response, None
+
+    async def _send(
+        self, url: str, headers: dict[str, str], creds: Credentials | None, max_bytes: int
+    ) -> Response:
+        request_headers = dict(headers)
+        if creds is not None:
+            token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode("ascii")
+            request_headers["Authorization"] = f"Basic {token}"
+        logger.debug("GET %s", redact(url))
+        try:
+            async with self._client.stream("GET", url, headers=request_headers) as resp:
+                declared = resp.headers.get("content-length")
+                if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+                    raise FetchError("response too large")
+                chunks: list[bytes] = []
+                received = 0
+                async for chunk in resp.aiter_bytes():
+                    received += len(chunk)
+                    if received > max_bytes:
+                        raise FetchError("response too large")
+                    chunks.append(chunk)
+                return Response(
+                    url=strip_credentials(str(resp.url))[0],
+                    status=resp.status_code,
+                    headers={k.lower(): v for k, v in resp.headers.items()},
+                    content=b"".join(chunks),
+                )
+        except httpx.TimeoutException:
+            raise FetchError(f"timed out after {self._timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise FetchError(_describe(exc)) from None
+        except ssl.SSLError as exc:
+            raise FetchError(f"TLS error: {redact_text(str(exc))}") from None
+        except OSError as exc:
+            raise FetchError(f"connection error: {redact_text(str(exc))}") from None
+
+
+def _with_userinfo_of(original: str, target: str) -> str:
+    """``target`` carrying ``original``'s userinfo (same host, so the same credentials apply)."""
+    _, creds = strip_credentials(original)
+    if creds is None:
+        return target
+    parts = urlsplit(original)
+    userinfo = parts.netloc.rpartition("@")[0]
+    tparts = urlsplit(target)
+    return tparts._replace(netloc=f"{userinfo}@{tparts.netloc}").geturl()
+
+
+def _describe(exc: httpx.HTTPError) -> str:
+    kind = {
+        httpx.ConnectError: "connection failed",
+        httpx.RemoteProtocolError: "connection closed by the index",
+        httpx.ReadError: "read error",
+        httpx.ProxyError: "proxy error",
+        httpx.UnsupportedProtocol: "unsupported URL",
+    }
+    for cls, label in kind.items():
+        if isinstance(exc, cls):
+            detail = redact_text(str(exc))
+            return f"{label}: {detail}" if detail else label
+    return f"{type(exc).__name__}: {redact_text(str(exc))}"

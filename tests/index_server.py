@@ -1,0 +1,417 @@
+"""A real package index on 127.0.0.1 for tests and benchmarks, with faults on demand.
+
+Usage::
+
+    with IndexServer() as server:
+        server.url                     # "http://127.0.0.1:PORT/simple/"
+        server.fault("/simple/flask/", status=503)
+        server.fault("*", delay=0.05)  # latency on every path
+        server.hits("/simple/flask/")  # requests received for that path
+
+The server runs in a background thread (``ThreadingHTTPServer``) and serves the specs of
+``tests/fixtures/index/packages.py`` as PEP 691 JSON or PEP 503 HTML depending on the Accept header, the
+project list, PEP 658 metadata files and the JSON API (``json_api=False`` turns the latter off). A second
+listener on another loopback host (127.0.0.2, or "localhost" where that cannot be bound) shares the state, so
+redirects to "another host" can be tested.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from tests.fixtures.index.packages import (
+    PACKAGES,
+    FileInfo,
+    Pkg,
+    files_of,
+    index_html,
+    index_json,
+    json_api,
+    metadata_text,
+    project_html,
+    project_json,
+)
+
+JSON_TYPE = "application/vnd.pypi.simple.v1+json"
+HTML_TYPE = "application/vnd.pypi.simple.v1+html"
+
+
+@dataclass
+class Fault:
+    """What to do instead of (or before) answering normally.
+
+    kind: "none" (only ``delay``), "status" (answer ``status``), "hang" (never answer), "close" (drop the
+    connection without answering), "auth" (401 until ``user``/``password`` are sent), "truncate" (announce
+    more bytes than sent), "garbage" (a body in no index format), "huge" (stream ``huge_bytes``, never held in
+    memory), "redirect" (302 to the same path on the other host).
+    """
+
+    kind: str = "none"
+    status: int = 500
+    delay: float = 0.0
+    times: int | None = None  # apply this many times, then behave normally
+    user: str = "user"
+    password: str = "secret"
+    huge_bytes: int = 50 * 1024 * 1024
+    content_length: bool = True
+    applied: int = 0
+
+
+@dataclass
+class Recorded:
+    path: str
+    host: str
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class IndexServer:
+    def __init__(
+        self,
+        packages: Iterable[Pkg] | None = None,
+        *,
+        json_api: bool = True,
+        formats: tuple[str, ...] = ("json", "html"),
+    ) -> None:
+        self.packages: dict[str, Pkg] = {p.canonical: p for p in (PACKAGES if packages is None else packages)}
+        self.json_api = json_api
+        self.formats = formats
+        self.faults: dict[str, Fault] = {}
+        self.counts: Counter[str] = Counter()
+        self.requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._servers: list[ThreadingHTTPServer] = []
+        self._threads: list[threading.Thread] = []
+        self._bodies: dict[tuple[str, str], bytes] = {}
+        self._files: dict[str, FileInfo] | None = None
+        self.port = 0
+        self.other_host = "127.0.0.2"
+        self.other_port = 0
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+
+    def start(self) -> IndexServer:
+        main = self._serve("127.0.0.1")
+        self.port = main.server_address[1]
+        try:
+            other = self._serve("127.0.0.2")
+            self.other_port = other.server_address[1]
+        except OSError:
+            # Not every system routes all of 127/8 to loopback; "localhost" is still another host name.
+            self.other_host, self.other_port = "localhost", self.port
+        return self
+
+    def _serve(self, host: str) -> ThreadingHTTPServer:
+        handler = type("Handler", (_Handler,), {"index": self})
+        server = ThreadingHTTPServer((host, 0), handler)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
+        thread.start()
+        self._servers.append(server)
+        self._threads.append(thread)
+        return server
+
+    def stop(self) -> None:
+        self._stopping.set()
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+        self._servers.clear()
+
+    def __enter__(self) -> IndexServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    # -- addresses -----------------------------------------------------------------------------------------
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        return f"{self.base}/simple/"
+
+    @property
+    def other_base(self) -> str:
+        return f"http://{self.other_host}:{self.other_port}"
+
+    def url_with_auth(self, user: str = "user", password: str = "secret") -> str:
+        return f"http://{user}:{password}@127.0.0.1:{self.port}/simple/"
+
+    # -- control -------------------------------------------------------------------------------------------
+
+    def fault(self, path: str = "*", kind: str | None = None, **kw: Any) -> Fault:
+        """Install a fault for ``path`` (exact, ``prefix*``, or ``*`` for all). ``status=`` alone implies
+        kind "status"; ``delay=`` alone adds latency."""
+        if kind is None:
+            kind = "status" if "status" in kw else "none"
+        fault = Fault(kind=kind, **kw)
+        with self._lock:
+            self.faults[path] = fault
+        return fault
+
+    def clear_faults(self) -> None:
+        with self._lock:
+            self.faults.clear()
+
+    def hits(self, path: str) -> int:
+        with self._lock:
+            return self.counts[path]
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.counts.clear()
+            self.requests.clear()
+
+    def add_packages(self, pkgs: Iterable[Pkg]) -> None:
+        with self._lock:
+            for p in pkgs:
+                self.packages[p.canonical] = p
+            self._bodies.clear()
+            self._files = None
+
+    # -- internals used by the handler ---------------------------------------------------------------------
+
+    def _fault_for(self, path: str) -> Fault | None:
+        with self._lock:
+            candidates = [self.faults.get(path)]
+            candidates += [
+                f for k, f in self.faults.items() if k.endswith("*") and k != "*" and path.startswith(k[:-1])
+            ]
+            candidates.append(self.faults.get("*"))
+            for fault in candidates:
+                if fault is None:
+                    continue
+                if fault.times is not None and fault.applied >= fault.times:
+                    continue
+                fault.applied += 1
+                return fault
+        return None
+
+    def _file(self, filename: str) -> FileInfo | None:
+        with self._lock:
+            if self._files is None:
+                self._files = {
+                    f.filename: f for p in self.packages.values() for r in p.releases for f in files_of(p, r)
+                }
+            return self._files.get(filename)
+
+    def _cached(self, key: tuple[str, str], make: Any) -> bytes:
+        with self._lock:
+            body = self._bodies.get(key)
+        if body is None:
+            body = make()
+            with self._lock:
+                self._bodies[key] = body
+        return body
+
+
+class _Handler(BaseHTTPRequestHandler):
+    index: IndexServer
+    protocol_version = "HTTP/1.1"
+    # Headers and body are separate writes; without this, Nagle plus delayed ACKs add ~40 ms per answer.
+    disable_nagle_algorithm = True
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # keep test output quiet
+
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        srv = self.index
+        with srv._lock:
+            srv.counts[path] += 1
+            srv.requests.append(Recorded(path, self.headers.get("Host", ""), dict(self.headers.items())))
+        fault = srv._fault_for(path)
+        try:
+            if fault is not None:
+                if fault.delay:
+                    time.sleep(fault.delay)
+                if self._apply(fault, path):
+                    return
+            self._route(path)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True
+
+    # Returns True when the fault produced the whole answer.
+    def _apply(self, fault: Fault, path: str) -> bool:
+        srv = self.index
+        kind = fault.kind
+        if kind == "none":
+            return False
+        if kind == "status":
+            self._send(fault.status, b"error\n", "text/plain")
+            return True
+        if kind == "hang":
+            srv._stopping.wait(30)
+            self.close_connection = True
+            return True
+        if kind == "close":
+            self.close_connection = True
+            return True
+        if kind == "auth":
+            expected = "Basic " + base64.b64encode(f"{fault.user}:{fault.password}".encode()).decode()
+            if self.headers.get("Authorization") == expected:
+                return False
+            self._send(401, b"unauthorized\n", "text/plain", {"WWW-Authenticate": 'Basic realm="index"'})
+            return True
+        if kind == "redirect":
+            self._send(302, b"", "text/plain", {"Location": f"{srv.other_base}{self.path}"})
+            return True
+        if kind == "garbage":
+            self._send(200, b"\x00\xff this is not an index page {{{", JSON_TYPE)
+            return True
+        if kind == "truncate":
+            body = b'{"meta": {"api-version": "1.1"}, "name": "x", "files": ['
+            self.send_response(200)
+            self.send_header("Content-Type", JSON_TYPE)
+            self.send_header("Content-Length", str(len(body) + 5000))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+            return True
+        if kind == "huge":
+            self.send_response(200)
+            self.send_header("Content-Type", JSON_TYPE)
+            if fault.content_length:
+                self.send_header("Content-Length", str(fault.huge_bytes))
+            else:
+                self.send_header("Connection", "close")
+            self.end_headers()
+            chunk = b" " * 65536
+            sent = 0
+            while sent < fault.huge_bytes and not srv._stopping.is_set():
+                self.wfile.write(chunk)
+                sent += len(chunk)
+            self.close_connection = True
+            return True
+        raise ValueError(f"unknown fault kind {kind!r}")
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _send_cacheable(self, body: bytes, content_type: str) -> None:
+        import hashlib
+
+        etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+        headers = {"ETag": etag, "Last-Modified": "Tue, 02 Jan 2024 03:04:05 GMT", "Vary": "Accept"}
+        if self.headers.get("If-None-Match") == etag:
+            self.send_response(304)
+            for k, v in headers.items():
+                self.send_header(k, v)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        self._send(200, body, content_type, headers)
+
+    def _negotiate(self) -> str:
+        accept = self.headers.get("Accept", "")
+        if JSON_TYPE in accept and "json" in self.index.formats:
+            return "json"
+        if "html" in self.index.formats:
+            return "html"
+        return "none"
+
+    def _route(self, path: str) -> None:
+        srv = self.index
+        parts = [p for p in path.split("/") if p]
+        base = srv.base if self.server.server_address[1] == srv.port else srv.other_base
+        files_base = f"{base}/files/"
+        if parts == ["simple"]:
+            fmt = self._negotiate()
+            pkgs = list(srv.packages.values())
+            if fmt == "json":
+                body = srv._cached(("list", "json"), lambda: json.dumps(index_json(pkgs)).encode())
+                return self._send_cacheable(body, JSON_TYPE)
+            if fmt == "html":
+                body = srv._cached(("list", "html"), lambda: index_html(pkgs).encode())
+                return self._send_cacheable(body, "text/html")
+            return self._send(406, b"not acceptable\n", "text/plain")
+        if len(parts) == 2 and parts[0] == "simple":
+            pkg = srv.packages.get(canonicalize_name(parts[1]))
+            if pkg is None:
+                return self._send(404, b"not found\n", "text/plain")
+            fmt = self._negotiate()
+            if fmt == "json":
+                body = srv._cached(
+                    (path, "json" + base), lambda: json.dumps(project_json(pkg, files_base)).encode()
+                )
+                return self._send_cacheable(body, JSON_TYPE)
+            if fmt == "html":
+                body = srv._cached((path, "html" + base), lambda: project_html(pkg, files_base).encode())
+                return self._send_cacheable(body, "text/html")
+            return self._send(406, b"not acceptable\n", "text/plain")
+        if len(parts) == 2 and parts[0] == "files":
+            filename = parts[1]
+            if filename.endswith(".metadata"):
+                info = srv._file(filename[: -len(".metadata")])
+                if info is None or not info.is_wheel or not info.rel.metadata:
+                    return self._send(404, b"not found\n", "text/plain")
+                return self._send(200, metadata_text(info.pkg, info.rel).encode(), "application/octet-stream")
+            if srv._file(filename) is None:
+                return self._send(404, b"not found\n", "text/plain")
+            return self._send(200, b"PK fake distribution", "application/octet-stream")
+        if parts[:1] == ["pypi"] and parts[-1:] == ["json"] and len(parts) in (3, 4):
+            pkg = srv.packages.get(canonicalize_name(parts[1]))
+            if not srv.json_api or pkg is None:
+                return self._send(404, b"not found\n", "text/plain")
+            rel = None
+            if len(parts) == 4:
+                wanted = Version(parts[2])
+                rel = next((r for r in pkg.releases if Version(r.version) == wanted), None)
+                if rel is None:
+                    return self._send(404, b"not found\n", "text/plain")
+            return self._send_cacheable(json.dumps(json_api(pkg, rel)).encode(), "application/json")
+        return self._send(404, b"not found\n", "text/plain")
+
+
+def write_file_index(root: Path, packages: Iterable[Pkg], *, with_metadata: bool = True) -> str:
+    """Write a ``file://`` index (a directory per project holding index.html, files under ``files/``) as pip
+    reads one, and return its URL. Distribution files are tiny placeholders; METADATA files are real."""
+    simple = root / "simple"
+    files_dir = root / "files"
+    files_dir.mkdir(parents=True, exist_ok=True)
+    pkgs = list(packages)
+    for pkg in pkgs:
+        project_dir = simple / pkg.canonical
+        project_dir.mkdir(parents=True, exist_ok=True)
+        (project_dir / "index.html").write_text(project_html(pkg, "../../files/"))
+        for rel in pkg.releases:
+            for f in files_of(pkg, rel):
+                (files_dir / f.filename).write_bytes(b"PK fake distribution")
+                if with_metadata and f.is_wheel and rel.metadata:
+                    (files_dir / (f.filename + ".metadata")).write_text(metadata_text(pkg, rel))
+    (simple / "index.html").write_text(index_html(pkgs))
+    return simple.as_uri() + "/"
+
+
+def running(packages: Iterable[Pkg] | None = None, **kw: Any) -> Iterator[IndexServer]:
+    """Generator form for fixtures: ``yield from running()``."""
+    server = IndexServer(packages, **kw).start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -1,0 +1,51 @@
+import { strict as assert } from "node:assert";
+import { test } from "node:test";
+import { CMD, TRUSTED_ONLY, commandArgs, interpreterItems, serverCommandsToRegister, statusText, venvItems } from "../src/logic/commands";
+
+test("server commands that share an id with a palette command are not registered twice", () => {
+  assert.deepEqual(serverCommandsToRegister(["pinwise.listVenvs", "pinwise.selectVenv", "pinwise.pinAll", "pinwise.applyFix"]), [
+    "pinwise.listVenvs",
+    "pinwise.applyFix",
+  ]);
+  assert.deepEqual(serverCommandsToRegister(undefined), []);
+});
+
+test("restricted mode refuses the commands that run, install or write", () => {
+  for (const c of [CMD.createVenv, CMD.selectVenv, CMD.installDependencies, CMD.pinAll, CMD.updateAll]) {
+    assert.ok(TRUSTED_ONLY.has(c), c);
+  }
+  assert.ok(!TRUSTED_ONLY.has(CMD.restartServer));
+  assert.ok(!TRUSTED_ONLY.has(CMD.showLog));
+});
+
+test("commandArgs: one object with uri and workspaceFolder", () => {
+  assert.deepEqual(commandArgs("file:///w/requirements.txt", "file:///w", { path: ".venv" }), [
+    { uri: "file:///w/requirements.txt", workspaceFolder: "file:///w", path: ".venv" },
+  ]);
+  assert.deepEqual(commandArgs(undefined, "file:///w"), [{ uri: null, workspaceFolder: "file:///w" }]);
+});
+
+test("venvItems shows paths relative to the folder", () => {
+  const items = venvItems([{ path: "/w/.venv", python: "/w/.venv/bin/python", version: "3.12.1", kind: "venv" }, { bogus: 1 }], "/w");
+  assert.equal(items.length, 1);
+  assert.equal(items[0].label, ".venv");
+  assert.equal(items[0].description, "Python 3.12.1 · venv");
+  assert.deepEqual(venvItems(null, "/w"), []);
+});
+
+test("interpreterItems: recommended first, then newest", () => {
+  const items = interpreterItems([
+    { path: "/usr/bin/python3.10", version: "3.10.2", source: "PATH", recommended: false, reason: "" },
+    { path: "/usr/bin/python3.13", version: "3.13.0", source: "PATH", recommended: false, reason: "" },
+    { path: "/usr/bin/python3.11", version: "3.11.9", source: "PATH", recommended: true, reason: "matches requires-python" },
+  ]);
+  assert.deepEqual(items.map((i) => i.value.version), ["3.11.9", "3.13.0", "3.10.2"]);
+  assert.match(items[0].label, /star/);
+  assert.equal(items[0].detail, "matches requires-python");
+});
+
+test("statusText", () => {
+  assert.match(statusText(undefined).text, /No venv/);
+  assert.equal(statusText({ workspaceFolder: "file:///w/app", path: "/w/app/.venv", pythonVersion: "3.12.1" }).text, "$(python) app/.venv (3.12.1)");
+  assert.equal(statusText({ workspaceFolder: "file:///w", path: "/envs/tools" }).text, "$(python) tools");
+});

@@ -125,17 +125,17 @@ def read_dependency_file(path: Path) -> ReadResult:
     """Read a file as text the way pip does (UTF-8, BOM allowed), or say in one line why it cannot be."""
     try:
         if path.is_dir():
-            return ReadResult(None, "is a directory, not a file")
+            return ReadResult(None, "it is a directory, not a file")
         if not path.exists():
-            return ReadResult(None, "no such file")
+            return ReadResult(None, "there is no such file")
         if not path.is_file():
-            return ReadResult(None, "is not a regular file")
+            return ReadResult(None, "it is not a regular file")
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
-            return ReadResult(None, f"is too large to check ({size // (1024 * 1024)} MB)")
+            return ReadResult(None, f"it is too large to check ({size // (1024 * 1024)} MB)")
         data = path.read_bytes()
     except OSError as error:
-        return ReadResult(None, f"cannot be read: {error.strerror or error}")
+        return ReadResult(None, f"it cannot be read: {error.strerror or error}")
     # pip honours UTF-16 and UTF-32 byte-order marks (pip._internal.utils.encoding.auto_decode); so do we.
     for bom, encoding in _BOMS:
         if data.startswith(bom):
@@ -143,12 +143,12 @@ def read_dependency_file(path: Path) -> ReadResult:
                 return ReadResult(data[len(bom) :].decode(encoding))
             except UnicodeDecodeError:
                 return ReadResult(
-                    None, f"starts with a {encoding} byte-order mark but is not valid {encoding}"
+                    None, f"it starts with a {encoding} byte-order mark but is not valid {encoding}"
                 )
     if b"\x00" in data[:8192]:
-        return ReadResult(None, "looks like a binary file, not text")
+        return ReadResult(None, "it looks like a binary file, not text")
     try:
         return ReadResult(data.decode("utf-8"))
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        return ReadResult(None, f"is not valid UTF-8 (byte {error.start}, line {line})")
+        return ReadResult(None, f"it is not valid UTF-8 (byte {error.start}, line {line})")

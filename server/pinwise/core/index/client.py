@@ -13,6 +13,7 @@ import hashlib
 import logging
 import os
 import time
+import zipfile
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -134,13 +135,27 @@ def pick_release(project: Project, version: str | None) -> Release | None:
 
 
 def metadata_file(release: Release) -> DistributionFile | None:
-    """The file whose PEP 658 METADATA describes the release best: a pure-Python wheel, else any wheel."""
-    wheels = [f for f in release.files if f.is_wheel and f.core_metadata is not None and not f.yanked]
-    wheels = wheels or [f for f in release.files if f.is_wheel and f.core_metadata is not None]
-    for f in wheels:
-        if is_pure_wheel(f.filename):
-            return f
-    return wheels[0] if wheels else None
+    """The wheel whose METADATA describes the release best: a pure-Python wheel, else any wheel.
+
+    Wheels whose metadata the index advertises (PEP 658/714) come first. Some mirrors strip that
+    attribute although the metadata file is served beside the wheel, so a wheel without it is still
+    returned; ``_metadata`` then asks for ``<wheel>.metadata`` and treats a 404 as "no metadata".
+    """
+    for advertised in (True, False):
+        wheels = [
+            f
+            for f in release.files
+            if f.is_wheel and (f.core_metadata is not None) == advertised and not f.yanked
+        ]
+        wheels = wheels or [
+            f for f in release.files if f.is_wheel and (f.core_metadata is not None) == advertised
+        ]
+        for f in wheels:
+            if is_pure_wheel(f.filename):
+                return f
+        if wheels:
+            return wheels[0]
+    return None
 
 
 class IndexClient:
@@ -453,6 +468,10 @@ class IndexClient:
         if _is_local(url):
             try:
                 body = await read_local(file_url_to_path(url), self._max_bytes)
+                if body is None:
+                    # A local mirror without .metadata files: the wheel is on disk, so read its METADATA
+                    # member directly (a zip directory lookup, not a download).
+                    body = await asyncio.to_thread(_wheel_metadata_from_disk, file_url_to_path(file.url))
             except FetchError as exc:
                 return _Failed(exc.reason)
             if body is None:
@@ -667,3 +686,17 @@ def _build_names(lists: list[list[str]]) -> NameList:
     for names in lists:
         merged.update(names)
     return NameList(sorted(merged), presorted=True)
+
+
+def _wheel_metadata_from_disk(path: Path | str) -> bytes | None:
+    """The ``*.dist-info/METADATA`` member of a wheel file on disk, or None when it cannot be read."""
+
+    try:
+        with zipfile.ZipFile(path) as wheel:
+            for member in wheel.namelist():
+                parts = member.split("/")
+                if len(parts) == 2 and parts[0].endswith(".dist-info") and parts[1] == "METADATA":
+                    return wheel.read(member)
+    except (OSError, zipfile.BadZipFile, KeyError):
+        return None
+    return None

@@ -1,0 +1,183 @@
+"""The index each document is checked against, and one client per distinct configuration.
+
+Documents name their indexes in different places (``--index-url`` in a requirements file or one of its
+includes, ``[[tool.uv.index]]`` in pyproject.toml, the environment, pip's configuration files). This
+service resolves a document's :class:`ResolvedIndexConfig` with pip's precedence and hands out an
+:class:`IndexClient` for it. Documents that resolve to the same configuration (the usual case: a whole
+workspace) share one client, and so one ``httpx.AsyncClient``, one in-flight table and one cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+from pinwise.core.index.auth import redact
+from pinwise.core.index.client import IndexClient
+from pinwise.core.index.config import (
+    IndexSettings,
+    PipConfig,
+    PoetrySource,
+    ResolvedIndexConfig,
+    UvIndex,
+    load_pip_config,
+    resolve_index_config,
+)
+from pinwise.core.model import ParsedFile
+from pinwise.core.pyproject.tables import PyprojectFile
+from pinwise.core.requirements.model import RequirementsFile
+
+logger = logging.getLogger(__name__)
+
+# The requirement-file options that choose indexes; pip reads them from every included file too.
+INDEX_OPTIONS = frozenset(
+    {"--index-url", "--extra-index-url", "--no-index", "--find-links", "--trusted-host"}
+)
+
+
+def requirements_index_options(
+    files: Iterable[RequirementsFile], line_of: Mapping[int, object] | None = None
+) -> list[tuple[str, str | None, str]]:
+    """The index options of ``files`` (a document and its includes, in pip's reading order) as
+    ``(option, value, origin)``; the origin is ``path:line`` (one-based) for the log."""
+    del line_of
+    options: list[tuple[str, str | None, str]] = []
+    for parsed in files:
+        for item in parsed.options:
+            if item.effective and item.option.name in INDEX_OPTIONS:
+                options.append(
+                    (item.option.name, item.option.value, f"{parsed.path or '<buffer>'}:{item.line + 1}")
+                )
+    return options
+
+
+def pyproject_indexes(parsed: PyprojectFile) -> tuple[list[UvIndex], dict[str, str], list[PoetrySource]]:
+    """``[[tool.uv.index]]``, the ``[tool.uv.sources]`` pins to named indexes, and ``[[tool.poetry.source]]``."""
+    uv_indexes: list[UvIndex] = []
+    poetry_sources: list[PoetrySource] = []
+    for index in parsed.indexes:
+        url = index.url.value if index.url and isinstance(index.url.value, str) else None
+        name = index.name.value if index.name and isinstance(index.name.value, str) else None
+        if index.tool == "uv" and url:
+            uv_indexes.append(UvIndex(url=url, name=name, default=index.default, explicit=index.explicit))
+        elif index.tool == "poetry" and name:
+            priority = (
+                index.priority.value
+                if index.priority and isinstance(index.priority.value, str)
+                else "primary"
+            )
+            poetry_sources.append(PoetrySource(name=name, url=url, priority=priority))
+    uv_sources: dict[str, str] = {}
+    for source in parsed.sources:
+        target = source.target
+        if source.kind == "index" and target is not None and isinstance(target.value, str):
+            uv_sources[source.name] = target.value
+    return uv_indexes, uv_sources, poetry_sources
+
+
+class IndexService:
+    """Resolves index configurations and keeps one :class:`IndexClient` per distinct configuration."""
+
+    def __init__(
+        self,
+        *,
+        settings: IndexSettings | None = None,
+        environ: Mapping[str, str] | None = None,
+        cache_dir: Path | str | None = None,
+        pip_config: PipConfig | None = None,
+        timeout: float = 10.0,
+    ) -> None:
+        self._environ = dict(os.environ if environ is None else environ)
+        self._settings = settings
+        self._cache_dir = cache_dir
+        self._timeout = timeout
+        # pip's configuration files are read once per service; pip itself reads them once per run.
+        self._pip_config = pip_config if pip_config is not None else load_pip_config(self._environ)
+        self._clients: dict[ResolvedIndexConfig, IndexClient] = {}
+        self._retired: list[IndexClient] = []
+        self._logged: set[ResolvedIndexConfig] = set()
+
+    @property
+    def settings(self) -> IndexSettings | None:
+        return self._settings
+
+    def update_settings(self, settings: IndexSettings | None) -> None:
+        """New editor settings: configurations are resolved afresh; old clients close at ``aclose``."""
+        if settings != self._settings:
+            self._settings = settings
+            self._retired.extend(self._clients.values())
+            self._clients.clear()
+            self._logged.clear()
+
+    def config_for(self, document: ParsedFile, includes: Sequence[ParsedFile] = ()) -> ResolvedIndexConfig:
+        """The configuration pip (or uv/Poetry, for their tables) would use for ``document``.
+
+        ``includes`` are the files a requirements file pulls in with ``-r``/``-c``, in pip's reading order.
+        """
+        file_options: list[tuple[str, str | None, str]] = []
+        uv_indexes: list[UvIndex] = []
+        uv_sources: dict[str, str] = {}
+        poetry_sources: list[PoetrySource] = []
+        if isinstance(document, RequirementsFile):
+            files = [document, *(f for f in includes if isinstance(f, RequirementsFile))]
+            file_options = requirements_index_options(files)
+        elif isinstance(document, PyprojectFile):
+            uv_indexes, uv_sources, poetry_sources = pyproject_indexes(document)
+        config = resolve_index_config(
+            settings=self._settings,
+            file_options=file_options,
+            uv_indexes=uv_indexes,
+            uv_sources=uv_sources,
+            poetry_sources=poetry_sources,
+            environ=self._environ,
+            pip_config=self._pip_config,
+        )
+        if config not in self._logged:
+            self._logged.add(config)
+            logger.info("package index for %s: %s", document.path or "<buffer>", describe(config))
+        return config
+
+    def client(self, config: ResolvedIndexConfig) -> IndexClient:
+        client = self._clients.get(config)
+        if client is None:
+            client = IndexClient(
+                config, cache_dir=self._cache_dir, environ=self._environ, timeout=self._timeout
+            )
+            self._clients[config] = client
+        return client
+
+    def client_for(self, document: ParsedFile, includes: Sequence[ParsedFile] = ()) -> IndexClient:
+        return self.client(self.config_for(document, includes))
+
+    def default_client(self) -> IndexClient:
+        """The client for a document that names no index itself (used for project-name completion)."""
+        return self.client(self.config_for(ParsedFile(path=None, text="")))
+
+    async def aclose(self) -> None:
+        clients = [*self._clients.values(), *self._retired]
+        self._clients.clear()
+        self._retired.clear()
+        for client in clients:
+            try:
+                await client.aclose()
+            except Exception:  # closing must never stop the others from closing
+                logger.exception("closing an index client failed")
+
+
+def describe(config: ResolvedIndexConfig) -> str:
+    """A one-line, credential-free description of a configuration, for the log."""
+    parts: list[str] = []
+    if config.no_index:
+        parts.append("--no-index")
+    elif config.index_url:
+        parts.append(f"index {redact(config.index_url)}")
+    if config.extra_index_urls and not config.no_index:
+        parts.append("extra " + ", ".join(redact(url) for url in config.extra_index_urls))
+    if config.find_links:
+        parts.append("find-links " + ", ".join(redact(url) for url in config.find_links))
+    if config.offline:
+        parts.append("offline")
+    origins = ", ".join(f"{key} from {origin}" for key, origin in config.origins)
+    return "; ".join(parts) + (f" ({origins})" if origins else "")

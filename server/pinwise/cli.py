@@ -26,6 +26,11 @@ def add_check_arguments(parser: argparse.ArgumentParser) -> None:
         help="files to check, or folders to search for requirements files and pyproject.toml (default: .)",
     )
     parser.add_argument("--format", choices=["text", "json"], default="text", help="output format")
+    parser.add_argument(
+        "--offline",
+        action="store_true",
+        help="do not contact any package index; report only what the files themselves show",
+    )
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -22,13 +22,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.fixtures.index.packages import Pkg, Rel
-from tests.index_server import IndexServer
-
 from pinwise.core.index.client import IndexClient, pick_release
 from pinwise.core.index.config import load_pip_config, resolve_index_config
 from pinwise.core.index.names import NameList
 from pinwise.core.index.types import IndexConfig, LookupStatus
+from tests.fixtures.index.packages import Pkg, Rel
+from tests.index_server import IndexServer
 
 REAL_NAMES = [
     "requests",

@@ -26,10 +26,10 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE]
 sys.path.insert(0, str(_HERE.parent))
 
 import pip  # noqa: E402
-from tests.core.venvs.wheels import build_wheel, hermetic_environ, wheel_from_installed  # noqa: E402
 
 from pinwise.core.index.types import IndexConfig  # noqa: E402
 from pinwise.core.venv import RequirementStrings, Status, VenvManager, find_uv  # noqa: E402
+from tests.core.venvs.wheels import build_wheel, hermetic_environ, wheel_from_installed  # noqa: E402
 
 log = logging.getLogger("benchmarks.venv")
 

@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.fixtures.index.packages import PACKAGES, Pkg, Rel
-from tests.index_server import IndexServer, write_file_index
 
 from pinwise.core.index.client import IndexClient
 from pinwise.core.index.config import ResolvedIndexConfig
 from pinwise.core.index.types import IndexConfig, LookupStatus
+from tests.fixtures.index.packages import PACKAGES, Pkg, Rel
+from tests.index_server import IndexServer, write_file_index
 
 FAST = {"timeout": 0.25, "max_response_bytes": 4 * 1024 * 1024}
 

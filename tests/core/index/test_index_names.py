@@ -6,12 +6,12 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from tests.fixtures.index.packages import PACKAGES
-from tests.index_server import IndexServer, write_file_index
 
 from pinwise.core.index.client import IndexClient
 from pinwise.core.index.names import NameList
 from pinwise.core.index.types import IndexConfig
+from tests.fixtures.index.packages import PACKAGES
+from tests.index_server import IndexServer, write_file_index
 
 NAMES = NameList(
     [

@@ -1,0 +1,26 @@
+"""LSP features, one module each; every module has ``register(server)`` and keeps its handlers thin."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from pinwise.lsp.features import (
+    actions,
+    commands,
+    completion,
+    diagnostics,
+    documents,
+    hover,
+    lifecycle,
+    navigation,
+)
+
+if TYPE_CHECKING:
+    from pinwise.lsp.server import PinwiseServer
+
+MODULES = (lifecycle, documents, diagnostics, completion, hover, actions, navigation, commands)
+
+
+def register(server: PinwiseServer) -> None:
+    for module in MODULES:
+        module.register(server)

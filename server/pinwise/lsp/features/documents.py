@@ -1,0 +1,89 @@
+"""Document synchronisation: open, change (full or incremental: pygls applies the changes), save, close, and
+files changed on disk. Only dependency files are tracked; other files are ignored."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lsprotocol import types
+from pygls.uris import to_fs_path
+
+if TYPE_CHECKING:
+    from pinwise.core.files import FileKind
+    from pinwise.lsp.server import OpenDocument, PinwiseServer
+
+logger = logging.getLogger(__name__)
+
+
+def kind_of(uri: str) -> tuple[Path, FileKind] | None:
+    """The path and kind of a dependency file's URI; None for any other file or a non-file URI."""
+    from pinwise.core.files import classify
+
+    path = to_fs_path(uri)
+    if path is None:
+        return None
+    kind = classify(path)
+    return (Path(path), kind) if kind is not None else None
+
+
+def refresh(server: PinwiseServer, uri: str) -> OpenDocument | None:
+    """Re-parse the editor's text of ``uri`` (fast and synchronous) and record it; None when not tracked."""
+    from pinwise.core.document import parse_document
+    from pinwise.lsp.convert import PositionConverter
+    from pinwise.lsp.server import OpenDocument
+
+    known = server.documents.get(uri)
+    located = (known.path, known.kind) if known is not None else kind_of(uri)
+    if located is None:
+        return None
+    path, kind = located
+    text_document = server.workspace.get_text_document(uri)
+    text = text_document.source
+    document = parse_document(text, path, kind, text_document.version)
+    converter = PositionConverter(text, server.position_encoding, document.lines)
+    if known is None:
+        known = OpenDocument(uri, path, kind, text_document.version, document, converter)
+        server.documents[uri] = known
+    else:
+        known.version = text_document.version
+        known.document = document
+        known.converter = converter
+    return known
+
+
+def register(server: PinwiseServer) -> None:
+    from pinwise.lsp.features.diagnostics import analyse, analyse_includers, clear
+
+    @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
+    def did_open(ls: PinwiseServer, params: types.DidOpenTextDocumentParams) -> None:
+        if refresh(ls, params.text_document.uri) is not None:
+            analyse(ls, params.text_document.uri)
+            analyse_includers(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
+    def did_change(ls: PinwiseServer, params: types.DidChangeTextDocumentParams) -> None:
+        if refresh(ls, params.text_document.uri) is not None:
+            analyse(ls, params.text_document.uri)
+            analyse_includers(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
+    def did_save(ls: PinwiseServer, params: types.DidSaveTextDocumentParams) -> None:
+        if params.text_document.uri in ls.documents:
+            analyse_includers(ls, params.text_document.uri)
+
+    @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
+    def did_close(ls: PinwiseServer, params: types.DidCloseTextDocumentParams) -> None:
+        uri = params.text_document.uri
+        ls.analyses.cancel(uri)
+        if ls.documents.pop(uri, None) is not None:
+            clear(ls, uri)
+            # Includers read this file from disk again now that the editor no longer holds it.
+            analyse_includers(ls, uri)
+
+    @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
+    def did_change_watched_files(ls: PinwiseServer, params: types.DidChangeWatchedFilesParams) -> None:
+        for change in params.changes:
+            # An open document's editor text wins over the disk; only its includers care about the disk.
+            analyse_includers(ls, change.uri)

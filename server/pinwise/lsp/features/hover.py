@@ -1,0 +1,40 @@
+"""Hover: the core writes the markdown; this handler only converts positions."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lsprotocol import types
+
+if TYPE_CHECKING:
+    from pinwise.lsp.server import OpenDocument, PinwiseServer
+
+
+def installed_for(server: PinwiseServer, doc: OpenDocument) -> Any:
+    """What is installed in the environment selected for ``doc``'s folder (None when none is selected)."""
+    folder = server.folder_of(doc.path)
+    return server.installed.get(folder) if folder is not None else None
+
+
+def register(server: PinwiseServer) -> None:
+    @server.feature(types.TEXT_DOCUMENT_HOVER)
+    async def hover(ls: PinwiseServer, params: types.HoverParams) -> types.Hover | None:
+        doc = ls.documents.get(params.text_document.uri)
+        if doc is None:
+            return None
+        from pinwise.core.hover import hover as core_hover
+        from pinwise.lsp.features.completion import requires_python_of
+
+        result = await core_hover(
+            doc.document,
+            doc.converter.offset(params.position),
+            index=ls.index_for(doc),
+            requires_python=requires_python_of(ls, doc),
+            installed=installed_for(ls, doc),
+        )
+        if result is None:
+            return None
+        return types.Hover(
+            contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=result.markdown),
+            range=doc.converter.range(result.span) if result.span is not None else None,
+        )

@@ -1,0 +1,80 @@
+"""One dependency file's text and its parse, independent of how the editor names it.
+
+A :class:`Document` is what analysis, fixes, completion and hover work on: the text, which kind of file it
+is, the parse of that text and (built on first use) the :class:`~pinwise.core.text.LineIndex` that maps
+offsets to lines. It knows its file-system path when it has one, never an LSP URI. Parsing does no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pinwise.core.files import FileKind, classify
+from pinwise.core.model import Dependency, Problem
+from pinwise.core.pyproject import PyprojectFile, parse_pyproject
+from pinwise.core.requirements import RequirementsFile, parse_requirements
+from pinwise.core.text import LineIndex
+
+__all__ = ["Document", "parse_document"]
+
+
+@dataclass(slots=True, eq=False)
+class Document:
+    path: Path | None
+    kind: FileKind
+    text: str
+    parsed: RequirementsFile | PyprojectFile
+    version: int | None = None
+    _lines: LineIndex | None = field(default=None, repr=False)
+
+    @property
+    def lines(self) -> LineIndex:
+        """The line index of ``text``, built the first time it is asked for."""
+        if self._lines is None:
+            self._lines = LineIndex(self.text)
+        return self._lines
+
+    @property
+    def dependencies(self) -> list[Dependency]:
+        return self.parsed.dependencies
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.parsed.problems
+
+    @property
+    def requirements(self) -> RequirementsFile | None:
+        """The parse as a requirements file, or None for a ``pyproject.toml``."""
+        return self.parsed if isinstance(self.parsed, RequirementsFile) else None
+
+    @property
+    def pyproject(self) -> PyprojectFile | None:
+        """The parse as a ``pyproject.toml``, or None for a requirements file."""
+        return self.parsed if isinstance(self.parsed, PyprojectFile) else None
+
+    @property
+    def line_ending(self) -> str:
+        """The document's line break (the first one found; ``\\n`` for a one-line text)."""
+        newline = self.text.find("\n")
+        carriage = self.text.find("\r")
+        if carriage >= 0 and (newline < 0 or carriage < newline):
+            return "\r\n" if self.text.startswith("\r\n", carriage) else "\r"
+        return "\n"
+
+
+def parse_document(
+    text: str, path: str | Path | None, kind: FileKind | None = None, version: int | None = None
+) -> Document:
+    """Parse ``text`` as the file at ``path``; ``kind`` defaults to the kind the file name says, else
+    a requirements file. Never raises and never reads anything."""
+    resolved = Path(path) if path is not None else None
+    if kind is None:
+        kind = (classify(resolved) if resolved is not None else None) or FileKind.REQUIREMENTS
+    path_text = str(resolved) if resolved is not None else None
+    parsed: RequirementsFile | PyprojectFile
+    if kind is FileKind.PYPROJECT:
+        parsed = parse_pyproject(text, path_text)
+    else:
+        parsed = parse_requirements(text, path_text)
+    return Document(path=resolved, kind=kind, text=text, parsed=parsed, version=version)

@@ -1,0 +1,158 @@
+"""The documents of one workspace: open editor buffers, the files they include, and their project files.
+
+A :class:`Workspace` keeps open documents parsed (keyed by absolute path), and reads other files, the
+``-r`` / ``-c`` includes of requirements files and the nearest ``pyproject.toml``, through the
+``read_text`` callable it was given. The language server passes a loader that prefers open editor buffers
+over the disk; the command line passes a disk loader. Files read that way are cached by their modification
+time, so analysing an edited document parses only that document again (and its text is never read from
+disk).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pinwise.core.analysis.context import AnalysisSettings, InstalledLike, ProjectContext, build_context
+from pinwise.core.document import Document, parse_document
+from pinwise.core.files import FileKind
+from pinwise.core.pyproject import PyprojectFile
+from pinwise.core.requirements import RequirementsFile, parse_requirements
+from pinwise.core.requirements.includes import IncludeGraph, resolve_includes
+
+__all__ = ["Workspace", "absolute"]
+
+logger = logging.getLogger(__name__)
+
+
+def absolute(path: str | Path) -> Path:
+    """An absolute, normalised path, without touching the file system (symlinks are kept)."""
+    return Path(os.path.normpath(os.path.abspath(path)))
+
+
+def _mtime(path: Path) -> int | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+@dataclass(slots=True)
+class _Cached:
+    mtime: int | None
+    document: Document | None
+
+
+class Workspace:
+    def __init__(self, read_text: Callable[[Path], str | None], *, root: str | Path | None = None) -> None:
+        self._read_text = read_text
+        self.root = absolute(root) if root is not None else None
+        self._open: dict[Path, Document] = {}
+        self._files: dict[Path, _Cached] = {}
+
+    # ---------------------------------------------------------------------------------------------------
+    # Open documents
+    # ---------------------------------------------------------------------------------------------------
+
+    def open(self, path: str | Path, text: str, version: int | None = None) -> Document:
+        key = absolute(path)
+        document = parse_document(text, key, version=version)
+        self._open[key] = document
+        return document
+
+    def update(self, path: str | Path, text: str, version: int | None = None) -> Document:
+        """Replace an open document's text (opening it when it was not open)."""
+        return self.open(path, text, version)
+
+    def close(self, path: str | Path) -> None:
+        self._open.pop(absolute(path), None)
+
+    def get(self, path: str | Path) -> Document | None:
+        """The open document at ``path``, or None."""
+        return self._open.get(absolute(path))
+
+    @property
+    def open_documents(self) -> list[Document]:
+        return list(self._open.values())
+
+    # ---------------------------------------------------------------------------------------------------
+    # Other files
+    # ---------------------------------------------------------------------------------------------------
+
+    def load(self, path: str | Path, kind: FileKind | None = None) -> Document | None:
+        """The document at ``path``: the open one, else read through ``read_text`` (cached by mtime)."""
+        key = absolute(path)
+        opened = self._open.get(key)
+        if opened is not None:
+            return opened
+        mtime = _mtime(key)
+        cached = self._files.get(key)
+        if cached is not None and mtime is not None and cached.mtime == mtime:
+            return cached.document
+        try:
+            text = self._read_text(key)
+        except Exception:  # The loader is the caller's; its failure must not stop analysis.
+            logger.exception("reading %s failed", key)
+            text = None
+        document = parse_document(text, key, kind) if text is not None else None
+        self._files[key] = _Cached(mtime, document)
+        return document
+
+    def include_graph(self, document: Document) -> IncludeGraph | None:
+        """The ``-r`` / ``-c`` graph of a requirements document (None for a pyproject or a pathless one)."""
+        if document.requirements is None or document.path is None:
+            return None
+        root = str(document.path)
+
+        def read(path: str) -> str | None:
+            if path == root:
+                return document.text
+            loaded = self.load(path, FileKind.REQUIREMENTS)
+            return loaded.text if loaded is not None else None
+
+        def parse(text: str, path: str) -> RequirementsFile:
+            if path == root and text is document.text and document.requirements is not None:
+                return document.requirements
+            loaded = self.load(path, FileKind.REQUIREMENTS)
+            if loaded is not None and loaded.text is text and loaded.requirements is not None:
+                return loaded.requirements
+            return parse_requirements(text, path)
+
+        return resolve_includes(root, read, parse=parse)
+
+    def pyproject_for(self, document: Document) -> tuple[Path, PyprojectFile] | None:
+        """The nearest ``pyproject.toml`` at or above the document's folder (within the root, if set)."""
+        if document.pyproject is not None and document.path is not None:
+            return document.path, document.pyproject
+        if document.path is None:
+            return None
+        folder = document.path.parent
+        while True:
+            candidate = folder / "pyproject.toml"
+            loaded = self.load(candidate, FileKind.PYPROJECT)
+            if loaded is not None and loaded.pyproject is not None:
+                return candidate, loaded.pyproject
+            if self.root is not None and folder == self.root:
+                return None
+            if folder.parent == folder:
+                return None
+            if self.root is not None and not folder.is_relative_to(self.root):
+                return None
+            folder = folder.parent
+
+    def context_for(
+        self,
+        document: Document,
+        settings: AnalysisSettings,
+        installed: Mapping[str, InstalledLike] | None = None,
+    ) -> ProjectContext:
+        found = self.pyproject_for(document)
+        if found is None:
+            return build_context(document, settings, installed=installed)
+        path, pyproject = found
+        return build_context(
+            document, settings, pyproject=pyproject, pyproject_path=path, installed=installed
+        )

@@ -10,7 +10,10 @@ Usage::
 
 The server runs in a background thread (``ThreadingHTTPServer``) and serves the specs of
 ``tests/fixtures/index/packages.py`` as PEP 691 JSON or PEP 503 HTML depending on the Accept header, the
-project list, PEP 658 metadata files and the JSON API (``json_api=False`` turns the latter off). A second
+project list, PEP 658 metadata files and the JSON API (``json_api=False`` turns the latter off). Distribution
+files are placeholders unless ``real_wheels=True`` (wheels built from the spec, METADATA included) or
+``serve_file()`` gives their bytes; they honour ``Range`` requests unless ``range_requests`` is False, and
+``bytes_sent`` counts the body bytes sent per path. A second
 listener on another loopback host (127.0.0.2, or "localhost" where that cannot be bound) shares the state, so
 redirects to "another host" can be tested.
 """
@@ -18,9 +21,12 @@ redirects to "another host" can be tested.
 from __future__ import annotations
 
 import base64
+import io
 import json
+import re
 import threading
 import time
+import zipfile
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -35,6 +41,7 @@ from tests.fixtures.index.packages import (
     PACKAGES,
     FileInfo,
     Pkg,
+    Rel,
     files_of,
     index_html,
     index_json,
@@ -83,10 +90,15 @@ class IndexServer:
         *,
         json_api: bool = True,
         formats: tuple[str, ...] = ("json", "html"),
+        real_wheels: bool = False,
     ) -> None:
         self.packages: dict[str, Pkg] = {p.canonical: p for p in (PACKAGES if packages is None else packages)}
         self.json_api = json_api
         self.formats = formats
+        self.real_wheels = real_wheels
+        self.range_requests = True
+        self.file_bodies: dict[str, bytes] = {}
+        self.bytes_sent: Counter[str] = Counter()
         self.faults: dict[str, Fault] = {}
         self.counts: Counter[str] = Counter()
         self.requests: list[Recorded] = []
@@ -177,6 +189,12 @@ class IndexServer:
         with self._lock:
             self.counts.clear()
             self.requests.clear()
+            self.bytes_sent.clear()
+
+    def serve_file(self, filename: str, body: bytes) -> None:
+        """Serve ``body`` at ``/files/<filename>`` (whether or not the spec lists that file)."""
+        with self._lock:
+            self.file_bodies[filename] = body
 
     def add_packages(self, pkgs: Iterable[Pkg]) -> None:
         with self._lock:
@@ -210,6 +228,18 @@ class IndexServer:
                     f.filename: f for p in self.packages.values() for r in p.releases for f in files_of(p, r)
                 }
             return self._files.get(filename)
+
+    def _file_body(self, filename: str) -> bytes | None:
+        with self._lock:
+            body = self.file_bodies.get(filename)
+        if body is not None:
+            return body
+        info = self._file(filename)
+        if info is None:
+            return None
+        if self.real_wheels and info.is_wheel:
+            return self._cached(("wheel", filename), lambda: wheel_bytes(info.pkg, info.rel, filename))
+        return b"PK fake distribution"
 
     def _cached(self, key: tuple[str, str], make: Any) -> bytes:
         with self._lock:
@@ -327,6 +357,34 @@ class _Handler(BaseHTTPRequestHandler):
             return
         self._send(200, body, content_type, headers)
 
+    def _send_file(self, path: str, body: bytes) -> None:
+        """A distribution file, honouring a single-range ``Range`` header (RFC 9110) unless switched off."""
+        size = len(body)
+        wanted = _parse_range(self.headers.get("Range", ""), size) if self.index.range_requests else None
+        if wanted == "unsatisfiable":
+            return self._send(416, b"", "text/plain", {"Content-Range": f"bytes */{size}"})
+        headers = {"Content-Type": "application/octet-stream"}
+        if self.index.range_requests:
+            headers["Accept-Ranges"] = "bytes"
+        status = 200
+        if isinstance(wanted, tuple):
+            first, last = wanted
+            body = body[first : last + 1]
+            status = 206
+            headers["Content-Range"] = f"bytes {first}-{last}/{size}"
+        self.send_response(status)
+        for k, v in {**headers, "Content-Length": str(len(body))}.items():
+            self.send_header(k, v)
+        self.end_headers()
+        # Written in pieces and counted as they go, so that a client hanging up early shows in bytes_sent
+        # (up to what the socket buffers absorbed).
+        view = memoryview(body)
+        for at in range(0, len(body), 65536):
+            piece = view[at : at + 65536]
+            self.wfile.write(piece)
+            with self.index._lock:
+                self.index.bytes_sent[path] += len(piece)
+
     def _negotiate(self) -> str:
         accept = self.headers.get("Accept", "")
         if JSON_TYPE in accept and "json" in self.index.formats:
@@ -371,9 +429,10 @@ class _Handler(BaseHTTPRequestHandler):
                 if info is None or not info.is_wheel or not info.rel.metadata:
                     return self._send(404, b"not found\n", "text/plain")
                 return self._send(200, metadata_text(info.pkg, info.rel).encode(), "application/octet-stream")
-            if srv._file(filename) is None:
+            file_body = srv._file_body(filename)
+            if file_body is None:
                 return self._send(404, b"not found\n", "text/plain")
-            return self._send(200, b"PK fake distribution", "application/octet-stream")
+            return self._send_file(path, file_body)
         if parts[:1] == ["pypi"] and parts[-1:] == ["json"] and len(parts) in (3, 4):
             pkg = srv.packages.get(canonicalize_name(parts[1]))
             if not srv.json_api or pkg is None:
@@ -386,6 +445,43 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._send(404, b"not found\n", "text/plain")
             return self._send_cacheable(json.dumps(json_api(pkg, rel)).encode(), "application/json")
         return self._send(404, b"not found\n", "text/plain")
+
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)$")
+
+
+def _parse_range(header: str, size: int) -> tuple[int, int] | str | None:
+    """(first, last) for ``bytes=a-b``, ``bytes=a-`` and ``bytes=-n``; "unsatisfiable"; None to ignore it (no
+    header, several ranges or a malformed one, which servers answer with the whole file)."""
+    match = _RANGE.match(header.strip())
+    if match is None or match.groups() == ("", ""):
+        return None
+    first_s, last_s = match.groups()
+    if not first_s:
+        suffix = int(last_s)
+        if suffix == 0 or size == 0:
+            return "unsatisfiable"
+        return max(0, size - suffix), size - 1
+    first = int(first_s)
+    last = min(int(last_s), size - 1) if last_s else size - 1
+    if first >= size:
+        return "unsatisfiable"
+    if last < first:
+        return None
+    return first, last
+
+
+def wheel_bytes(pkg: Pkg, rel: Rel, filename: str) -> bytes:
+    """A real (tiny) wheel for ``filename``: a module, then the .dist-info files with the spec's METADATA."""
+    dist_info = f"{pkg.dist_name}-{rel.version}.dist-info"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as wheel:
+        wheel.writestr(f"{pkg.dist_name}/__init__.py", f"__version__ = {rel.version!r}\n")
+        wheel.writestr(f"{dist_info}/METADATA", metadata_text(pkg, rel))
+        tag = filename[:-4].split("-", 2)[2]
+        wheel.writestr(f"{dist_info}/WHEEL", f"Wheel-Version: 1.0\nRoot-Is-Purelib: true\nTag: {tag}\n")
+        wheel.writestr(f"{dist_info}/RECORD", "")
+    return out.getvalue()
 
 
 def write_file_index(root: Path, packages: Iterable[Pkg], *, with_metadata: bool = True) -> str:

@@ -309,8 +309,14 @@ async def test_details_never_downloads_distributions(index_server: IndexServer, 
     for pkg in ("requests", "numpy", "sdist-only", "no-metadata"):
         await client.details(pkg)
     paths = [r.path for r in index_server.requests]
-    assert [p for p in paths if p.startswith("/files/") and not p.endswith(".metadata")] == []
     assert "/files/requests-2.32.3-py3-none-any.whl.metadata" in paths
+    # A wheel without a metadata file is only ever read in small ranges (its zip directory and METADATA).
+    wheel_requests = [
+        r for r in index_server.requests if r.path.startswith("/files/") and not r.path.endswith(".metadata")
+    ]
+    assert {r.path for r in wheel_requests} == {"/files/no_metadata-1.0-py3-none-any.whl"}
+    assert all(r.headers.get("Range", "").startswith("bytes=") for r in wheel_requests)
+    assert sum(index_server.bytes_sent.values()) <= 64 * 1024
 
 
 async def test_metadata_is_cached_forever(index_server: IndexServer, index_cache: Path) -> None:

@@ -49,6 +49,7 @@ from pinwise.core.index.formats import (
 from pinwise.core.index.formats import (
     _parse_anchors as parse_anchors,
 )
+from pinwise.core.index.lazywheel import LazyFailure, read_wheel_metadata
 from pinwise.core.index.names import NameList
 from pinwise.core.index.transport import FetchError, Transport, file_url_to_path, read_local
 from pinwise.core.index.types import (
@@ -484,10 +485,24 @@ class IndexClient:
             except FetchError as exc:
                 return _Failed(f"metadata: {exc.reason}")
             if response.status in (404, 410):
-                return None
-            if response.status != 200:
+                # An index that advertised the metadata file and then lacks it is not worth a second try;
+                # one that never mentioned it (a mirror) still serves the wheel, whose METADATA can be
+                # read with range requests without downloading it.
+                if file.core_metadata is not None or not file.is_wheel:
+                    return None
+                if not file.url.startswith(("http://", "https://")):
+                    return None
+                lazy = await read_wheel_metadata(self._transport, file.url)
+                if isinstance(lazy, LazyFailure):
+                    return _Failed(f"metadata: {lazy.reason}")
+                if lazy is None:
+                    return None
+                body = lazy
+            elif response.status != 200:
                 return _Failed(f"metadata: {_http_status_reason(response.status)}")
-            body = response.content
+            else:
+                body = response.content
+        # Metadata read from the wheel itself has no published hash (core_metadata is None), so none is checked.
         expected = (file.core_metadata or {}).get("sha256")
         if expected and hashlib.sha256(body).hexdigest() != expected.lower():
             return _Failed("metadata does not match its published hash")

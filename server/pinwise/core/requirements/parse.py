@@ -423,20 +423,7 @@ class _Parser:
             )
             read.append(_ReadOption(spec, use, token, equals + 1))
             return index + 1
-        if index + 1 >= len(tokens):
-            self._problem("missing-option-value", f"{spec.name} option requires 1 argument", name_span)
-            return index + 1
-        following = tokens[index + 1]
-        use = OptionUse(
-            spec.name,
-            written,
-            name_span,
-            following.value,
-            logical.span(following.start, following.end),
-            logical.span(token.start, following.end),
-        )
-        read.append(_ReadOption(spec, use, following, 0))
-        return index + 2
+        return self._argument_in_next_word(spec, written, name_span, tokens, index, logical, read, spec.name)
 
     def _read_short_option(
         self, tokens: list[ShellToken], index: int, logical: _LogicalLine, read: list[_ReadOption]
@@ -461,8 +448,24 @@ class _Parser:
             )
             read.append(_ReadOption(spec, use, token, 2))
             return index + 1
+        return self._argument_in_next_word(spec, written, name_span, tokens, index, logical, read, written)
+
+    def _argument_in_next_word(
+        self,
+        spec: OptionSpec,
+        written: str,
+        name_span: Span,
+        tokens: list[ShellToken],
+        index: int,
+        logical: _LogicalLine,
+        read: list[_ReadOption],
+        shown: str,
+    ) -> int:
+        """``-r file`` / ``--requirement file``: the option's argument is the next shell word (as optparse
+        reads it); ``shown`` is the option as pip names it in its "requires 1 argument" error."""
+        token = tokens[index]
         if index + 1 >= len(tokens):
-            self._problem("missing-option-value", f"{written} option requires 1 argument", name_span)
+            self._problem("missing-option-value", f"{shown} option requires 1 argument", name_span)
             return index + 1
         following = tokens[index + 1]
         use = OptionUse(

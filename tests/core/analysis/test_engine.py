@@ -94,16 +94,13 @@ def test_every_parser_code_is_registered() -> None:
     assert [c for c in codes.CODES if f"`{c}`" not in docs] == []
 
 
-def test_three_hundred_requirements_are_fast() -> None:
+def test_three_hundred_requirements_are_all_checked() -> None:
+    # Speed is measured in benchmarks/lsp.py, not asserted here.
     projects = {f"pkg{i}": FakeProject(["1.0", "1.1", "2.0"]) for i in range(300)}
     text = "".join(f"pkg{i}=={'1.0' if i % 2 else '2.0'} ; python_version >= '3'\n" for i in range(300))
     document = parse_document(text, "requirements.txt")
     context = build_context(document, SETTINGS)
-    started = time.perf_counter()
     local = local_findings(document, context, SETTINGS)
-    local_ms = (time.perf_counter() - started) * 1000
-    started = time.perf_counter()
     remote = asyncio.run(index_findings(document, context, SETTINGS, FakeIndex(projects)))
-    index_ms = (time.perf_counter() - started) * 1000
-    assert local == [] and len(remote) == 150
-    assert local_ms < 50 and index_ms < 1000, (local_ms, index_ms)
+    assert local == []
+    assert sorted(f.code for f in remote) == ["outdated"] * 150

@@ -34,6 +34,11 @@ INDEX = FakeIndex(
         ),
         "django": FakeProject(["4.2.0", "5.0.0", rel("5.1.0", py=">=3.10")]),
         "attrs": FakeProject(["23.1.0", "23.2.0"]),
+        # The newest release is a pre-release that dropped an extra: pip would not pick it.
+        "sentry": FakeProject(
+            ["1.0", "1.5", rel("2.0", extras=("django",)), rel("3.0b1", extras=("flask",))],
+            extras=("django",),
+        ),
     },
     unavailable={"private-pkg"},
 )
@@ -172,6 +177,9 @@ INDEX_CASES = [
         ["unknown-extra"],
         "requirements.txt",
     ),
+    # extras and "outdated" are judged against the release pip would pick, never a pre-release it skips
+    ("sentry[django]>=1.0\nsentry[«nope»]>=1.0 ; os_name == 'nt'\n", ["unknown-extra"], "requirements.txt"),
+    ("sentry«>=1.0,<2»\nsentry>=1.0 ; os_name == 'nt'\n", ["outdated"], "requirements.txt"),
 ]
 
 

@@ -99,11 +99,12 @@ def _detail_versions(dependencies: Sequence[Dependency], facts: rules.ReleaseFac
             continue
         if dependency.extras:
             try:
-                allowed = facts.allowed(SpecifierSet(dependency.specifier))
+                # The extras are checked against the release pip would install for this specifier.
+                selected = facts.selected(SpecifierSet(dependency.specifier), prereleases=False)
             except InvalidSpecifier:
                 continue
-            if allowed:
-                wanted.add(facts.versions[allowed[-1]].version)
+            if selected is not None:
+                wanted.add(facts.versions[selected].version)
     return wanted
 
 

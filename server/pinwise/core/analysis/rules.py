@@ -535,6 +535,20 @@ class ReleaseFacts:
     def allowed(self, specifier: SpecifierSet) -> list[Version]:
         return sorted(v for v in self.versions if specifier.contains(v, prereleases=True))
 
+    def selected(self, specifier: SpecifierSet, *, prereleases: bool) -> Version | None:
+        """The release pip would pick for ``specifier``: the newest one it admits that is not yanked and fits
+        the project's Python; pre-releases only when allowed, when the specifier names one, or when no final
+        release matches (PEP 440's rule)."""
+        candidates = [
+            v
+            for v in self.allowed(specifier)
+            if not self.versions[v].yanked and self.fits_python(self.versions[v])
+        ]
+        finals = [v for v in candidates if not v.is_prerelease]
+        if finals and not (prereleases or specifier.prereleases):
+            return finals[-1]
+        return candidates[-1] if candidates else None
+
 
 def release_facts(project: Project, context: ProjectContext) -> ReleaseFacts:
     versions: dict[Version, Release] = {}
@@ -684,8 +698,8 @@ def _one_dependency(
             )
 
     # outdated
-    if latest is not None and dependency.specifier and allowed and latest > allowed[-1]:
-        newest_allowed = allowed[-1]
+    newest_allowed = facts.selected(specifier, prereleases=allow_pre) if allowed else None
+    if latest is not None and dependency.specifier and newest_allowed is not None and latest > newest_allowed:
         kind = _update_kind(newest_allowed, latest)
         offered: list[Fix | None] = []
         if pinned is not None:
@@ -720,7 +734,7 @@ def _one_dependency(
             if vulnerabilities:
                 found.append(_vulnerable(document, dependency, facts, pinned, vulnerabilities, hashed))
     if dependency.extras:
-        version = pinned if pinned is not None else (allowed[-1] if allowed else latest)
+        version = pinned if pinned is not None else facts.selected(specifier, prereleases=False)
         lookup = details.get(_release_version(facts, version)) if version in facts.versions else None
         if lookup is not None and lookup.status is LookupStatus.FOUND and lookup.details is not None:
             found += _unknown_extras(document, dependency, lookup.details.provides_extra, version)

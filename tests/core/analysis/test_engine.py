@@ -56,7 +56,8 @@ async def test_cancellation_is_prompt() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
-    assert time.perf_counter() - started < 0.5
+    # Lookups sleep for 10 s; a prompt cancellation returns long before that, even on a loaded machine.
+    assert time.perf_counter() - started < 2
 
 
 @pytest.mark.parametrize(

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from pinwise.core.index.types import PackageIndex
     from pinwise.core.settings import SettingProblem, Settings
     from pinwise.lsp.convert import PositionConverter
+    from pinwise.lsp.features.commands import VenvState
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,10 @@ class OpenDocument:
 
     @property
     def findings(self) -> list[Finding]:
-        return [*self.local_findings, *self.index_findings]
+        from pinwise.core.analysis.engine import merge_findings
+
+        # The index pass repeats some local findings with better fixes; merging keeps one of each.
+        return merge_findings(self.local_findings, self.index_findings)
 
 
 class PinwiseServer(LanguageServer):
@@ -79,6 +83,8 @@ class PinwiseServer(LanguageServer):
         # Folder path -> the selected environment's path, and what is installed in it (canonical name -> dist).
         self.selected_venvs: dict[str, Path] = {}
         self.installed: dict[str, dict[str, Any]] = {}
+        # Virtual-environment jobs and the watch on selected environments (pinwise.lsp.features.commands).
+        self.venv_state: VenvState | None = None
         # Parsed pyproject.toml files read from disk, by path: (modification time, parse).
         self.pyproject_cache: dict[Path, tuple[int, Any]] = {}
         self.log_handler: ClientLogHandler | None = None

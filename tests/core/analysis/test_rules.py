@@ -294,3 +294,39 @@ def test_stale_cache_one_notice_per_document() -> None:
         {"a": FakeProject(["1"], from_stale_cache=True), "b": FakeProject(["1"], from_stale_cache=True)}
     )
     check_findings("«a»==1\nb==1\n", ["stale-cache"], index=index)
+
+
+@pytest.mark.parametrize(
+    ("marked", "settings", "path", "expected_fixes", "fixed_text"),
+    [
+        (
+            "«requests»\n",
+            APP,
+            "requirements.txt",
+            ["Pin requests to the latest version 2.32.3"],
+            "requests==2.32.3\n",
+        ),
+        (
+            "«requests»\n",
+            LIB,
+            "requirements.txt",
+            ["Allow compatible releases (~=2.32)"],
+            "requests~=2.32\n",
+        ),
+        (
+            '[project]\ndependencies = ["«requests»"]\n',
+            APP,
+            "pyproject.toml",
+            ["Pin requests to the latest version 2.32.3"],
+            '[project]\ndependencies = ["requests==2.32.3"]\n',
+        ),
+    ],
+)
+def test_unpinned_gains_latest_version_fixes_from_the_index(
+    marked: str, settings: AnalysisSettings, path: str, expected_fixes: list[str], fixed_text: str
+) -> None:
+    # One finding, not a local one and an index one: the index version replaces the local one.
+    [finding] = check_findings(marked, ["unpinned"], path=path, settings=settings)
+    assert [fix.title for fix in finding.fixes] == expected_fixes
+    text, _ = strip_markers(marked)
+    assert apply_edits(text, finding.fixes[0].edits) == fixed_text

@@ -17,15 +17,24 @@ from collections.abc import Callable, Sequence
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
+from pinwise.core import piptools
 from pinwise.core.analysis import rules
 from pinwise.core.analysis.context import AnalysisSettings, ProjectContext
 from pinwise.core.analysis.findings import Finding
 from pinwise.core.document import Document
+from pinwise.core.index.client import pick_release
 from pinwise.core.index.types import DetailsLookup, LookupStatus, PackageIndex, Project
 from pinwise.core.model import Dependency, DependencyKind
 from pinwise.core.workspace import Workspace
 
-__all__ = ["MAX_CONCURRENT_LOOKUPS", "ProgressCallback", "analyze", "index_findings", "local_findings"]
+__all__ = [
+    "MAX_CONCURRENT_LOOKUPS",
+    "ProgressCallback",
+    "analyze",
+    "index_findings",
+    "latest_versions",
+    "local_findings",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +66,17 @@ def _finish(findings: list[Finding], context: ProjectContext, settings: Analysis
     return out
 
 
+def merge_findings(local: Sequence[Finding], remote: Sequence[Finding]) -> list[Finding]:
+    """Local and index findings together. The index pass repeats some local findings with better fixes
+    (``unpinned`` gains "pin to the latest version"); such a finding replaces the local one with the same
+    code and span, so nobody sees it twice."""
+    replaced = {(f.code, f.span) for f in remote}
+    merged = [f for f in local if (f.code, f.span) not in replaced]
+    merged += remote
+    merged.sort(key=lambda f: (f.span.start, f.span.end, f.code))
+    return merged
+
+
 def local_findings(
     doc: Document, ctx: ProjectContext, settings: AnalysisSettings, workspace: Workspace | None = None
 ) -> list[Finding]:
@@ -69,6 +89,7 @@ def local_findings(
     found += rules.duplicate_findings(doc, graph)
     found += rules.installed_findings(doc, ctx)
     found += rules.hash_findings(doc, graph)
+    found += piptools.compiled_findings(doc, workspace.load if workspace is not None else None)
     return _finish(found, ctx, settings)
 
 
@@ -209,4 +230,26 @@ async def analyze(
     if index is None:
         return local
     remote = await index_findings(doc, ctx, settings, index, on_progress=on_progress)
-    return sorted([*local, *remote], key=lambda f: (f.span.start, f.span.end, f.code))
+    return merge_findings(local, remote)
+
+
+async def latest_versions(doc: Document, index: PackageIndex) -> dict[str, str]:
+    """Canonical name -> the release pip would pick without a specifier, for every named dependency of
+    ``doc`` (the input of ``fixes.pin_all`` and ``fixes.update_all``).
+
+    The choice is the index client's (``pick_release``: not yanked, final when there is one); names the index
+    cannot answer for (missing, unreachable) are left out, so no fix ever guesses a version.
+    """
+    names = sorted({d.canonical_name for d in doc.dependencies if d.canonical_name})
+    semaphore = asyncio.Semaphore(MAX_CONCURRENT_LOOKUPS)
+
+    async def lookup(name: str) -> str | None:
+        async with semaphore:
+            found = await index.project(name)
+        if found.status is not LookupStatus.FOUND or found.project is None:
+            return None
+        release = pick_release(found.project, None)
+        return release.version if release is not None else None
+
+    answers = await asyncio.gather(*(lookup(name) for name in names))
+    return {name: version for name, version in zip(names, answers, strict=True) if version is not None}

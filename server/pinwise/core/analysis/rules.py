@@ -170,13 +170,26 @@ def include_findings(document: Document, graph: IncludeGraph | None) -> list[Fin
     ]
 
 
-def policy_findings(document: Document, context: ProjectContext) -> list[Finding]:
-    """``unpinned`` and ``no-upper-bound`` under the project's pinning policy."""
+def policy_findings(
+    document: Document,
+    context: ProjectContext,
+    *,
+    only: Sequence[Dependency] | None = None,
+    latest: str | None = None,
+    latest_hashes: Sequence[str] | None = None,
+) -> list[Finding]:
+    # ``latest_hashes``: the latest release's file hashes when the file uses hash-checking mode, else None.
+    """``unpinned`` and ``no-upper-bound`` under the project's pinning policy.
+
+    The local pass calls it without index data. The index pass calls it again for one project's
+    dependencies (``only``) with the project's ``latest`` release, which adds "pin to latest" style fixes;
+    :func:`pinwise.core.analysis.engine.merge_findings` lets those findings replace the local ones.
+    """
     if context.constraints_file:
         return []
     items = _requirement_items(document)
     found: list[Finding] = []
-    for dependency in document.dependencies:
+    for dependency in document.dependencies if only is None else only:
         if dependency.name is None or _is_exempt(dependency, items.get(id(dependency))):
             continue
         if _is_poetry_union(dependency):
@@ -185,6 +198,18 @@ def policy_findings(document: Document, context: ProjectContext) -> list[Finding
         pin_installed = (
             fixes.pin_fix(document, dependency, installed, title=f"Pin to the installed version {installed}")
             if installed
+            else None
+        )
+        pin_latest = (
+            fixes.pin_fix(
+                document,
+                dependency,
+                latest,
+                title=f"Pin {dependency.name} to the latest version {latest}",
+                hashes=latest_hashes,
+                preferred=installed is None,
+            )
+            if latest and latest != installed
             else None
         )
         operators = {clause.operator for clause in dependency.clauses}
@@ -198,12 +223,17 @@ def policy_findings(document: Document, context: ProjectContext) -> list[Finding
                         "unpinned",
                         f"{dependency.name} {what}; an application should pin an exact version (==)",
                         _name_span(dependency),
-                        fixes_=(pin_installed,),
+                        fixes_=(pin_installed, pin_latest),
                     )
                 )
         elif not dependency.clauses:
             compatible = (
                 fixes.compatible_fix(document, dependency, installed, title=None) if installed else None
+            )
+            compatible_latest = (
+                fixes.compatible_fix(document, dependency, latest, title=None)
+                if latest and latest != installed
+                else None
             )
             found.append(
                 _finding(
@@ -211,7 +241,7 @@ def policy_findings(document: Document, context: ProjectContext) -> list[Finding
                     f"{dependency.name} has no version constraint",
                     _name_span(dependency),
                     severity=Severity.INFORMATION,
-                    fixes_=(compatible,),
+                    fixes_=(compatible, compatible_latest),
                 )
             )
         elif operators and operators <= {">=", ">", "!="} and operators & {">=", ">"}:
@@ -590,6 +620,16 @@ def project_findings(
     hashed = _uses_hashes(document)
     for dependency in dependencies:
         found += _one_dependency(document, context, dependency, facts, details, hashed, prereleases_allowed)
+    # The policy findings again, now able to offer the latest release (they replace the local ones).
+    latest = facts.latest(prereleases=context.allow_prereleases or bool(prereleases_allowed))
+    if latest is not None:
+        found += policy_findings(
+            document,
+            context,
+            only=dependencies,
+            latest=_release_version(facts, latest),
+            latest_hashes=_hashes(facts, latest, hashed),
+        )
     return found
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +16,7 @@ import pytest_asyncio
 from lsprotocol import types
 from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
+from tests.fixtures.index.packages import PACKAGES, Pkg, Rel
 from tests.index_server import IndexServer
 
 SERVER_COMMAND = [sys.executable, "-m", "pinwise", "serve", "--log-level", "INFO"]
@@ -164,10 +165,12 @@ async def start_session(
     options: dict[str, Any] | None = None,
     configuration: dict[str, Any] | None = None,
     capabilities: types.ClientCapabilities | None = None,
+    extra_env: dict[str, str] | None = None,
 ) -> Session:
     root = tmp_path / "project"
     root.mkdir(exist_ok=True)
-    config = ClientServerConfig(server_command=SERVER_COMMAND, server_env=server_environment(tmp_path))
+    environment = {**server_environment(tmp_path), **(extra_env or {})}
+    config = ClientServerConfig(server_command=SERVER_COMMAND, server_env=environment)
     client = await config.start()
     assert isinstance(client, LanguageClient)
     session = Session(client=client, root=root, index=index)
@@ -206,6 +209,68 @@ async def session(tmp_path: Path, index_server: IndexServer) -> AsyncIterator[Se
     yield started
     await started.client.shutdown_session()
     await started.client.stop()
+
+
+# -- one server for a whole module ------------------------------------------------------------------------
+
+# Projects the shared index adds to the standard ones: a slow one (for cancellation), two that answer 500
+# (hover and diagnostics each get their own, since nothing is cached for a failure) and enough projects for
+# one file to pass the progress threshold.
+SLOW_PROJECT = "slow-project"
+FAILING_HOVER = "failing-hover"
+FAILING_CHECK = "failing-check"
+BULK_PROJECTS = [f"bulk-{number:03d}" for number in range(60)]
+
+
+def shared_packages() -> list[Pkg]:
+    extra = [Pkg(name=name, releases=(Rel("1.0"), Rel("1.1"))) for name in (SLOW_PROJECT, *BULK_PROJECTS)]
+    return [*PACKAGES, *extra]
+
+
+@pytest.fixture(scope="module")
+def shared_index() -> Iterator[IndexServer]:
+    """A fake index for every test of a module; tests install faults on their own paths only."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
+        os.environ.pop(name, None)
+    with IndexServer(shared_packages()) as index:
+        index.fault(f"/simple/{FAILING_HOVER}/", status=500)
+        index.fault(f"/simple/{FAILING_CHECK}/", status=500)
+        index.fault(f"/simple/{SLOW_PROJECT}/", delay=3.0)
+        yield index
+
+
+@pytest_asyncio.fixture(scope="module", loop_scope="module")
+async def shared_session(
+    tmp_path_factory: pytest.TempPathFactory, shared_index: IndexServer
+) -> AsyncIterator[Session]:
+    """One server for a module's tests (each test uses its own file names), started once because a start
+    costs about a second; the project-name list is loaded before the first test runs."""
+    started = await start_session(tmp_path_factory.mktemp("shared"), shared_index)
+    await wait_for_progress_end(started, "Loading project names")
+    yield started
+    await started.client.shutdown_session()
+    await started.client.stop()
+
+
+def progress_titles(session: Session) -> dict[str, list[str]]:
+    """Title of each work-done progress the server began -> the kinds reported for it, in order."""
+    titles: dict[str, list[str]] = {}
+    for reports in session.client.progress_reports.values():
+        begin = next((r for r in reports if isinstance(r, types.WorkDoneProgressBegin)), None)
+        if begin is not None:
+            titles.setdefault(begin.title, []).extend(r.kind for r in reports)
+    return titles
+
+
+async def wait_for_progress_end(session: Session, title: str, timeout: float = TIMEOUT) -> list[str]:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        kinds = progress_titles(session).get(title, [])
+        if "end" in kinds:
+            return kinds
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"no finished progress {title!r}; seen {progress_titles(session)}")
+        await asyncio.sleep(0.02)
 
 
 @pytest.fixture

@@ -20,6 +20,7 @@ from tests.lsp.conftest import (
     Session,
     apply_text_edits,
     initialization_options,
+    progress_titles,
     server_environment,
     start_session,
     strip_markers,
@@ -292,3 +293,57 @@ async def test_symbols_links_and_definition(session: Session) -> None:
         types.DefinitionParams(text_document=identifier, position=types.Position(0, 5))
     )
     assert isinstance(found, list) and found[0].uri == session.uri("base.txt")
+
+
+def test_the_process_ends_when_the_client_process_dies(tmp_path: Path) -> None:
+    """The server watches the processId it was given and leaves once that process is gone, even while its
+    stdin stays open (an editor killed with SIGKILL closes nothing)."""
+    client_stand_in = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    server = subprocess.Popen(
+        SERVER_COMMAND,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=server_environment(tmp_path),
+    )
+    assert server.stdin is not None
+    try:
+        initialize = {"processId": client_stand_in.pid, "capabilities": {}}
+        server.stdin.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": initialize}))
+        server.stdin.write(_frame({"jsonrpc": "2.0", "method": "initialized", "params": {}}))
+        server.stdin.flush()
+        with pytest.raises(subprocess.TimeoutExpired):
+            server.wait(timeout=0.5)  # alive while the client is
+        client_stand_in.kill()
+        client_stand_in.wait()
+        assert server.wait(timeout=10) == 0
+    finally:
+        client_stand_in.kill()
+        server.kill()
+        server.wait()
+        server.stdin.close()
+
+
+async def test_completion_does_not_wait_for_the_name_list(tmp_path: Path, index_server: IndexServer) -> None:
+    """While the project-name list is still loading, name completion answers at once, marked incomplete so
+    that the editor asks again; the list keeps loading under work-done progress."""
+    index_server.fault("/simple/", delay=2.0)  # the project list only: project pages stay fast
+    session = await start_session(tmp_path, index_server)
+    try:
+        deadline = time.monotonic() + 10
+        while "begin" not in progress_titles(session).get("Loading project names", []):
+            assert time.monotonic() < deadline, "the name list never started loading"
+            await asyncio.sleep(0.02)
+        text = "reque"
+        uri = session.open("requirements.txt", text)
+        result = await session.client.text_document_completion_async(
+            types.CompletionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), position=types.Position(0, len(text))
+            )
+        )
+        assert isinstance(result, types.CompletionList)
+        assert result.is_incomplete is True and not result.items
+        assert "end" not in progress_titles(session)["Loading project names"]
+    finally:
+        await session.client.shutdown_session()
+        await session.client.stop()

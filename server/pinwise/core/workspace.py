@@ -57,9 +57,13 @@ class Workspace:
     # Open documents
     # ---------------------------------------------------------------------------------------------------
 
-    def open(self, path: str | Path, text: str, version: int | None = None) -> Document:
+    def open(
+        self, path: str | Path, text: str, version: int | None = None, kind: FileKind | None = None
+    ) -> Document:
+        """Parse ``text`` as the open document at ``path``; ``kind`` overrides the guess from the file name
+        (the command line reads an explicitly named ``deps.pip`` as a requirements file)."""
         key = absolute(path)
-        document = parse_document(text, key, version=version)
+        document = parse_document(text, key, kind, version=version)
         self._open[key] = document
         return document
 

@@ -29,15 +29,18 @@ if TYPE_CHECKING:
     from pinwise.core.document import Document
     from pinwise.core.files import FileKind
     from pinwise.core.index.service import IndexService
+    from pinwise.core.index.transport import TransportPool
     from pinwise.core.index.types import PackageIndex
+    from pinwise.core.model import ParsedFile
     from pinwise.core.settings import SettingProblem, Settings
+    from pinwise.core.workspace import Workspace
     from pinwise.lsp.convert import PositionConverter
     from pinwise.lsp.features.commands import VenvState
 
 logger = logging.getLogger(__name__)
 
 # How often the client's process is checked for life (LSP: exit when the parent process is gone).
-PARENT_CHECK_SECONDS = 3.0
+PARENT_CHECK_SECONDS = 1.0
 
 
 @dataclass(slots=True)
@@ -54,8 +57,15 @@ class OpenDocument:
     index_findings: list[Finding] = field(default_factory=list)
     # The text under each index finding when it was made: it survives an edit elsewhere in the file.
     index_anchors: list[str] = field(default_factory=list)
-    # Resolved paths of the files this one includes (directly or not), to re-analyse on their change.
+    # Resolved paths of the files this one includes (directly or not), to re-analyse on their change, and
+    # their parses in pip's reading order (their index options apply to this file too).
     includes: frozenset[str] = frozenset()
+    included_files: tuple[ParsedFile, ...] = ()
+    # Diagnostics already converted for ``converted_version`` under ``converted_overrides``: id(finding) ->
+    # (finding, diagnostic or None when its code is switched off).
+    converted: dict[int, tuple[Finding, Any]] = field(default_factory=dict)
+    converted_version: int | None = None
+    converted_overrides: object = None
 
     @property
     def findings(self) -> list[Finding]:
@@ -80,13 +90,17 @@ class PinwiseServer(LanguageServer):
         self.folder_settings: dict[str, Settings] = {}
         self.workspace_trusted = True
         self.index_services: dict[object, IndexService] = {}
+        # The process's HTTP clients, shared by every index service (one per distinct TLS setup).
+        self.transports: TransportPool | None = None
+        # The core's view of the files of each workspace folder (folder path -> Workspace): open documents,
+        # what they include and their nearest pyproject.toml. A file outside every folder gets its own
+        # directory as a folder, so that no pyproject.toml above it is taken for its project.
+        self.core_workspaces: dict[str, Workspace] = {}
         # Folder path -> the selected environment's path, and what is installed in it (canonical name -> dist).
         self.selected_venvs: dict[str, Path] = {}
         self.installed: dict[str, dict[str, Any]] = {}
         # Virtual-environment jobs and the watch on selected environments (pinwise.lsp.features.commands).
         self.venv_state: VenvState | None = None
-        # Parsed pyproject.toml files read from disk, by path: (modification time, parse).
-        self.pyproject_cache: dict[Path, tuple[int, Any]] = {}
         self.log_handler: ClientLogHandler | None = None
         self.names_loaded = False
         # Settings problems already shown, so that the same bad value is announced once.
@@ -147,6 +161,17 @@ class PinwiseServer(LanguageServer):
             return self.folder_settings[folder]
         return self.initial_settings or DEFAULT_SETTINGS
 
+    def workspace_for(self, path: Path) -> Workspace:
+        """The core workspace of the folder holding ``path``."""
+        from pinwise.core.workspace import Workspace
+
+        folder = self.folder_of(path) or str(path.parent)
+        workspace = self.core_workspaces.get(folder)
+        if workspace is None:
+            workspace = Workspace(_read_from_disk, root=folder)
+            self.core_workspaces[folder] = workspace
+        return workspace
+
     # -- the index ---------------------------------------------------------------------------------------
 
     def index_service(self, settings: Settings) -> IndexService:
@@ -159,25 +184,27 @@ class PinwiseServer(LanguageServer):
         )
         service = self.index_services.get(key)
         if service is None:
-            service = IndexService(settings=key)
+            if self.transports is None:
+                from pinwise.core.index.transport import TransportPool
+
+                self.transports = TransportPool()
+            service = IndexService(settings=key, transports=self.transports)
             self.index_services[key] = service
         return service
 
     def index_for(self, doc: OpenDocument) -> PackageIndex:
         """The package index ``doc`` is checked against (the one pip would use for it)."""
-        includes = [
-            other.document.parsed
-            for other in self.documents.values()
-            if str(other.path) in doc.includes and other.document.requirements is not None
-        ]
         service = self.index_service(self.settings_for(doc.path))
-        return service.client_for(doc.document.parsed, includes)
+        return service.client_for(doc.document.parsed, doc.included_files)
 
     async def close_index(self) -> None:
         services = list(self.index_services.values())
         self.index_services.clear()
         for service in services:
             await service.aclose()
+        if self.transports is not None:
+            await self.transports.aclose()
+            self.transports = None
 
     # -- messages ----------------------------------------------------------------------------------------
 
@@ -198,6 +225,13 @@ class PinwiseServer(LanguageServer):
             if not _process_alive(process_id):
                 logger.info("The client process %s is gone; exiting", process_id)
                 os._exit(0)
+
+
+def _read_from_disk(path: Path) -> str | None:
+    """A file the editor does not hold, as the core reads dependency files (None when unreadable)."""
+    from pinwise.core.files import read_dependency_file
+
+    return read_dependency_file(path).text
 
 
 def _process_alive(process_id: int) -> bool:

@@ -124,10 +124,7 @@ def _is_poetry_union(dependency: Dependency) -> bool:
 
 
 def _requirement_items(document: Document) -> dict[int, RequirementItem]:
-    requirements = document.requirements
-    if requirements is None:
-        return {}
-    return {id(item.dependency): item for item in requirements.requirements}
+    return document.requirement_items
 
 
 def _is_exempt(dependency: Dependency, item: RequirementItem | None) -> bool:
@@ -143,8 +140,7 @@ def _is_exempt(dependency: Dependency, item: RequirementItem | None) -> bool:
 
 
 def _uses_hashes(document: Document) -> bool:
-    requirements = document.requirements
-    return requirements is not None and any(item.hashes for item in requirements.requirements)
+    return any(item.hashes for item in document.requirement_items.values())
 
 
 # --------------------------------------------------------------------------------------------------------

@@ -175,7 +175,10 @@ class IndexClient:
         names_ttl: float = DEFAULT_NAMES_TTL,
         offline: bool | None = None,
         environ: Mapping[str, str] | None = None,
+        transport: Transport | None = None,
     ) -> None:
+        """``transport``: a shared transport (see ``TransportPool``) with this configuration's TLS
+        settings; this client then authenticates through a view of it and never closes it."""
         env = os.environ if environ is None else environ
         self.config = config
         self.offline = config.offline if offline is None else offline
@@ -189,17 +192,24 @@ class IndexClient:
         self._credentials = CredentialStore(
             [*config.index_urls, *(url for _, url in pinned), *config.find_links], environ=env
         )
-        self._transport = Transport(
-            credentials=self._credentials,
-            timeout=timeout,
-            concurrency=concurrency,
-            max_bytes=max_response_bytes,
-            cert=config.cert,
-            client_cert=config.client_cert,
-            trusted_hosts=config.trusted_hosts,
-            environ=env,
+        self._transport = (
+            transport.with_credentials(self._credentials)
+            if transport
+            else Transport(
+                credentials=self._credentials,
+                timeout=timeout,
+                concurrency=concurrency,
+                max_bytes=max_response_bytes,
+                cert=config.cert,
+                client_cert=config.client_cert,
+                trusted_hosts=config.trusted_hosts,
+                environ=env,
+            )
         )
         self._memo: dict[tuple[str, str], tuple[CacheEntry, ProjectPage | None]] = {}
+        # Successful details by (project, version) with the time they were made: every analysis pass asks
+        # for the same releases again, and re-reading them from the disk cache cost hundreds of file opens.
+        self._details_memo: dict[tuple[str, str], tuple[float, DetailsLookup]] = {}
         self._inflight: dict[tuple[str, ...], asyncio.Task[object]] = {}
         self._stale_logged: set[str] = set()
         self._no_json_api: set[str] = set()
@@ -424,9 +434,14 @@ class IndexClient:
         if release is None:
             what = f"no release {version}" if version else "no releases"
             return DetailsLookup(LookupStatus.NOT_FOUND, reason=f"{project.name} has {what}")
-        return await self._once(
-            ("details", project.name, release.version), lambda: self._details(project, release)
-        )
+        key = (project.name, release.version)
+        remembered = self._details_memo.get(key)
+        if remembered is not None and time.monotonic() - remembered[0] < self._project_ttl:
+            return remembered[1]
+        answer = await self._once(("details", *key), lambda: self._details(project, release))
+        if answer.status is LookupStatus.FOUND and not project.from_stale_cache:
+            self._details_memo[key] = (time.monotonic(), answer)
+        return answer
 
     async def _details(self, project: Project, release: Release) -> DetailsLookup:
         meta_file = metadata_file(release)

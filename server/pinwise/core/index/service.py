@@ -25,6 +25,7 @@ from pinwise.core.index.config import (
     load_pip_config,
     resolve_index_config,
 )
+from pinwise.core.index.transport import TransportPool
 from pinwise.core.model import ParsedFile
 from pinwise.core.pyproject.tables import PyprojectFile
 from pinwise.core.requirements.model import RequirementsFile
@@ -88,7 +89,10 @@ class IndexService:
         cache_dir: Path | str | None = None,
         pip_config: PipConfig | None = None,
         timeout: float = 10.0,
+        transports: TransportPool | None = None,
     ) -> None:
+        """``transports``: the process's shared transports; without it each client opens its own."""
+        self._transports = transports
         self._environ = dict(os.environ if environ is None else environ)
         self._settings = settings
         self._cache_dir = cache_dir
@@ -142,8 +146,19 @@ class IndexService:
     def client(self, config: ResolvedIndexConfig) -> IndexClient:
         client = self._clients.get(config)
         if client is None:
+            shared = (
+                self._transports.for_tls(
+                    cert=config.cert, client_cert=config.client_cert, trusted_hosts=config.trusted_hosts
+                )
+                if self._transports is not None
+                else None
+            )
             client = IndexClient(
-                config, cache_dir=self._cache_dir, environ=self._environ, timeout=self._timeout
+                config,
+                cache_dir=self._cache_dir,
+                environ=self._environ,
+                timeout=self._timeout,
+                transport=shared,
             )
             self._clients[config] = client
         return client

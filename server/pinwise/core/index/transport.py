@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import copy
+import importlib.util
 import logging
 import os
 import ssl
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,6 +22,13 @@ from urllib.request import url2pathname
 
 import httpx
 import truststore
+
+if importlib.util.find_spec("sniffio") is None:
+    # httpcore imports sniffio on every request to tell asyncio from trio; without it installed (anyio 4
+    # no longer needs it), each failed import searches all of sys.path again: dozens of stat calls per
+    # request, the largest cost of a warm request. Recording the absence once makes the import fail fast,
+    # and httpcore then assumes asyncio, which is right here.
+    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 from pinwise.core.index.auth import (
     Credentials,
@@ -158,8 +168,23 @@ class Transport:
             mounts=_trusted_mounts(trusted_hosts),
             headers={"User-Agent": "pinwise"},
         )
+        self._owns_client = True
+
+    def with_credentials(self, credentials: CredentialStore) -> Transport:
+        """A view of this transport that authenticates with ``credentials``.
+
+        The view shares the httpx client (its connection pool and TLS context), the concurrency limit and
+        the in-flight table, so that index clients whose configurations differ only in their URLs and
+        credentials still use one connection pool. Closing a view closes nothing: the owner does.
+        """
+        view = copy.copy(self)
+        view._credentials = credentials
+        view._owns_client = False
+        return view
 
     async def aclose(self) -> None:
+        if not self._owns_client:
+            return
         for task in list(self._inflight.values()):
             task.cancel()
         await self._client.aclose()
@@ -174,7 +199,8 @@ class Transport:
     ) -> Response:
         """GET ``url``; identical requests in flight at the same time share one network exchange."""
         hdrs = dict(headers or {})
-        key = (url, tuple(sorted(hdrs.items())), max_bytes)
+        # Views with other credentials share the table; their answers may differ, so they never coalesce.
+        key = (url, tuple(sorted(hdrs.items())), max_bytes, self._credentials)
         task = self._inflight.get(key)
         if task is None:
             task = asyncio.ensure_future(self._get(url, hdrs, max_bytes or self._max_bytes, deadline))
@@ -254,6 +280,53 @@ class Transport:
             raise FetchError(f"TLS error: {redact_text(str(exc))}") from None
         except OSError as exc:
             raise FetchError(f"connection error: {redact_text(str(exc))}") from None
+
+
+class TransportPool:
+    """One :class:`Transport`, so one ``httpx.AsyncClient``, per distinct TLS setup for the whole process.
+
+    Index clients of every configuration take their transport from here (through ``with_credentials``).
+    Configurations with different CA bundles, client certificates or trusted hosts get separate clients,
+    because the TLS context and the unverified mounts belong to an httpx client and cannot vary per request.
+    """
+
+    def __init__(
+        self, *, timeout: float = 10.0, concurrency: int = 16, environ: Mapping[str, str] | None = None
+    ) -> None:
+        self._timeout = timeout
+        self._concurrency = concurrency
+        self._environ = environ
+        self._transports: dict[tuple[str | None, str | None, tuple[str, ...]], Transport] = {}
+
+    def __len__(self) -> int:
+        return len(self._transports)
+
+    def for_tls(
+        self, *, cert: str | None, client_cert: str | None, trusted_hosts: tuple[str, ...]
+    ) -> Transport:
+        key = (cert, client_cert, tuple(sorted(trusted_hosts)))
+        transport = self._transports.get(key)
+        if transport is None:
+            transport = Transport(
+                credentials=CredentialStore((), environ=self._environ),
+                timeout=self._timeout,
+                concurrency=self._concurrency,
+                cert=cert,
+                client_cert=client_cert,
+                trusted_hosts=trusted_hosts,
+                environ=self._environ,
+            )
+            self._transports[key] = transport
+        return transport
+
+    async def aclose(self) -> None:
+        transports = list(self._transports.values())
+        self._transports.clear()
+        for transport in transports:
+            try:
+                await transport.aclose()
+            except Exception:  # closing must never stop the others from closing
+                logger.exception("closing a transport failed")
 
 
 def _with_userinfo_of(original: str, target: str) -> str:

@@ -13,12 +13,13 @@ from pinwise.lsp.features import (
     hover,
     lifecycle,
     navigation,
+    workflows,
 )
 
 if TYPE_CHECKING:
     from pinwise.lsp.server import PinwiseServer
 
-MODULES = (lifecycle, documents, diagnostics, completion, hover, actions, navigation, commands)
+MODULES = (lifecycle, documents, diagnostics, completion, hover, actions, navigation, commands, workflows)
 
 
 def register(server: PinwiseServer) -> None:

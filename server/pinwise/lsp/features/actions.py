@@ -1,8 +1,11 @@
-"""Code actions: the quick fixes the findings carry, and the whole-file source actions "Pin all" and
-"Update all" (computed when chosen, through the ``pinwise.pinAll`` / ``pinwise.updateAll`` commands)."""
+"""Code actions: the quick fixes the findings carry, the environment actions (create or use ``.venv``,
+install what is missing, sync with the file; chosen by ``pinwise.core.venv.actions``, run as commands), and
+the whole-file source actions "Pin all" and "Update all" (computed when chosen, through the
+``pinwise.pinAll`` / ``pinwise.updateAll`` commands)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from lsprotocol import types
@@ -13,6 +16,13 @@ if TYPE_CHECKING:
 
 PIN_ALL_KIND = "source.pinwise.pinAll"
 UPDATE_ALL_KIND = "source.pinwise.updateAll"
+# Environment actions are quick fixes (shown in the light bulb) with a Pinwise sub-kind to ask for by name.
+ENVIRONMENT_KINDS = {
+    "create": "quickfix.pinwise.createVenv",
+    "select": "quickfix.pinwise.selectVenv",
+    "installMissing": "quickfix.pinwise.installMissing",
+    "sync": "quickfix.pinwise.sync",
+}
 SOURCE_ACTIONS = (
     (PIN_ALL_KIND, "Pin all dependencies to their latest versions", "pinwise.pinAll"),
     (UPDATE_ALL_KIND, "Update all pins to the latest versions", "pinwise.updateAll"),
@@ -84,6 +94,7 @@ def code_actions(
                             fix, doc.uri, doc.version, doc.converter, document_changes=document_changes
                         )
                     )
+    actions.extend(environment_code_actions(server, doc, params, only))
     for kind, title, command in SOURCE_ACTIONS:
         if only is not None and _wanted(kind, only):
             actions.append(
@@ -93,14 +104,78 @@ def code_actions(
                     command=types.Command(title=title, command=command, arguments=[{"uri": doc.uri}]),
                 )
             )
-    return actions
+    # A compiled file (pip-compile, uv) is changed through its source: see pinwise.lsp.features.workflows.
+    from pinwise.lsp.features.workflows import compiled_code_actions
+
+    return compiled_code_actions(server, doc, actions)
+
+
+def _existing_venv(folder: Path) -> Path | None:
+    """The folder's ``.venv`` when it is a virtual environment (a few ``stat`` calls)."""
+    candidate = folder / ".venv"
+    return candidate if (candidate / "pyvenv.cfg").is_file() else None
+
+
+def environment_code_actions(
+    server: PinwiseServer, doc: OpenDocument, params: types.CodeActionParams, only: list[str] | None
+) -> list[types.CodeAction]:
+    """Create, select, install-missing and sync actions, each running a ``pinwise.*`` command."""
+    from pinwise.core.venv.actions import ActionKind, environment_actions
+    from pinwise.lsp.convert import finding_key
+
+    folder_text = server.folder_of(doc.path)
+    folder = Path(folder_text) if folder_text else doc.path.parent
+    has_environment = str(folder) in server.selected_venvs
+    found = environment_actions(
+        doc.document,
+        doc.findings,
+        doc.converter.span(params.range),
+        has_environment=has_environment,
+        existing_venv=None if has_environment else _existing_venv(folder),
+        trusted=server.workspace_trusted,
+    )
+    by_key = {
+        data["key"]: diagnostic
+        for diagnostic in params.context.diagnostics
+        if isinstance(data := diagnostic.data, dict) and isinstance(data.get("key"), str)
+    }
+    result: list[types.CodeAction] = []
+    for action in found:
+        kind = ENVIRONMENT_KINDS[action.kind.value]
+        if not _wanted(kind, only):
+            continue
+        argument: dict[str, object] = {"workspaceFolder": str(folder), "uri": doc.uri}
+        if action.kind is ActionKind.CREATE:
+            command = "pinwise.createVenv"
+        elif action.kind is ActionKind.SELECT:
+            command = "pinwise.selectVenv"
+            argument = {"workspaceFolder": str(folder), "path": str(action.path)}
+        else:
+            command = "pinwise.installDependencies"
+            if action.kind is ActionKind.INSTALL_MISSING:
+                argument["requirements"] = list(action.requirements)
+        diagnostics = [by_key[k] for f in action.resolves if (k := finding_key(f)) in by_key]
+        result.append(
+            types.CodeAction(
+                title=action.title,
+                kind=kind,
+                diagnostics=diagnostics or None,
+                command=types.Command(title=action.title, command=command, arguments=[argument]),
+            )
+        )
+    return result
 
 
 def register(server: PinwiseServer) -> None:
     @server.feature(
         types.TEXT_DOCUMENT_CODE_ACTION,
         types.CodeActionOptions(
-            code_action_kinds=[types.CodeActionKind.QuickFix, PIN_ALL_KIND, UPDATE_ALL_KIND],
+            code_action_kinds=[
+                types.CodeActionKind.QuickFix,
+                *ENVIRONMENT_KINDS.values(),
+                PIN_ALL_KIND,
+                UPDATE_ALL_KIND,
+            ],
             resolve_provider=False,
         ),
     )

@@ -1,14 +1,20 @@
 """``workspace/executeCommand``: environments (list, select, create, install) and whole-file fixes.
 
-The VS Code client calls these names with one object argument. Installers refuse in an untrusted
-workspace; selections are remembered in the venv store and announced with ``pinwise/venvSelected``.
+Every editor calls these names with one object argument (documented in docs/venvs.md). Installers refuse
+in an untrusted workspace and install only into virtual environments; selections are remembered in the
+venv store and announced with ``pinwise/venvSelected``. What a selected environment holds is re-read when
+its site-packages change on disk (polled with ``installed_fingerprint``, a few ``stat`` calls).
 Handlers take ``ls: Any`` because pygls evaluates command handlers' annotations at run time.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,9 +24,13 @@ from pygls.uris import to_fs_path
 from pinwise.lsp.progress import WorkDone
 
 if TYPE_CHECKING:
+    from pinwise.core.index.types import IndexConfig
+    from pinwise.core.venv import Environment, InstallRequest, InstallResult, Progress, VenvManager
     from pinwise.lsp.server import OpenDocument, PinwiseServer
 
 logger = logging.getLogger(__name__)
+# Installer output goes to the client's log through its own logger, so it can be filtered apart.
+output_logger = logging.getLogger("pinwise.installer")
 
 LIST_VENVS = "pinwise.listVenvs"
 SELECT_VENV = "pinwise.selectVenv"
@@ -32,6 +42,33 @@ UPDATE_ALL = "pinwise.updateAll"
 VENV_SELECTED = "pinwise/venvSelected"
 
 UNTRUSTED = "This workspace is not trusted; Pinwise does not install into it or run its build code."
+# How often selected environments are checked for changes made outside Pinwise (a pip in a terminal).
+INSTALLED_POLL_SECONDS = 1.0
+# How often a running job looks at its progress bar's cancel button.
+CANCEL_POLL_SECONDS = 0.1
+# Lines of installer output shown in a failure message (the whole output is in the log).
+MESSAGE_TAIL_LINES = 8
+# Share of a "create and install" progress bar given to creating the environment.
+CREATE_SHARE = 0.3
+
+
+@dataclass
+class VenvState:
+    """The server's environment jobs: one manager (which refuses two jobs on one target), the folders
+    whose environment is being created, and the last seen fingerprint of each selected environment."""
+
+    manager: VenvManager
+    creating: dict[str, Path] = field(default_factory=dict)
+    fingerprints: dict[str, object] = field(default_factory=dict)
+    watcher: asyncio.Task[None] | None = None
+
+
+def venv_state(server: PinwiseServer) -> VenvState:
+    if server.venv_state is None:
+        from pinwise.core.venv import VenvManager
+
+        server.venv_state = VenvState(manager=VenvManager())
+    return server.venv_state
 
 
 def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
@@ -39,13 +76,25 @@ def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
     return first if isinstance(first, dict) else {}
 
 
+def _path_of(value: Any) -> Path | None:
+    """A path given as a ``file:`` URI or as a plain path."""
+    if not isinstance(value, str) or not value:
+        return None
+    text = to_fs_path(value) if "://" in value else value
+    return Path(text) if text else None
+
+
 def _folder(server: PinwiseServer, value: Any) -> Path | None:
     """A workspace folder given as a URI or a path (the first folder when none is given)."""
-    if isinstance(value, str) and value:
-        path = to_fs_path(value) if "://" in value else value
-        return Path(path) if path else None
+    given = _path_of(value)
+    if given is not None:
+        return given
     folders = server.folders()
     return Path(folders[0]) if folders else None
+
+
+def _strings(value: Any) -> tuple[str, ...]:
+    return tuple(item for item in value if isinstance(item, str)) if isinstance(value, list) else ()
 
 
 def _selection_store() -> Any:
@@ -54,25 +103,85 @@ def _selection_store() -> Any:
     return SelectionStore()
 
 
+# -- selection and what is installed -----------------------------------------------------------------------
+
+
+def _read_environment(env_path: Path) -> tuple[dict[str, Any], object]:
+    """What the environment holds, and the fingerprint it was read at (fingerprint first, so a change
+    during the read is seen by the next poll)."""
+    from pinwise.core.venv import installed_fingerprint, read_installed
+
+    fingerprint = installed_fingerprint(env_path)
+    return dict(read_installed(env_path)), fingerprint
+
+
 async def select_environment(server: PinwiseServer, folder: Path, env_path: Path, *, remember: bool) -> Any:
     """Make ``env_path`` the environment of ``folder``: read what it holds, re-analyse, tell the client."""
-    from pinwise.core.venv import environment_at, read_installed
+    from pinwise.core.venv import environment_at
 
     environment = await asyncio.to_thread(environment_at, env_path)
     if environment is None:
         return None
     if remember:
         await asyncio.to_thread(_selection_store().set, folder, environment.path)
+    installed, fingerprint = await asyncio.to_thread(_read_environment, environment.path)
+    state = venv_state(server)
     server.selected_venvs[str(folder)] = environment.path
-    server.installed[str(folder)] = await asyncio.to_thread(read_installed, environment.path)
+    server.installed[str(folder)] = installed
+    state.fingerprints[str(folder)] = fingerprint
     server.protocol.notify(
         VENV_SELECTED,
-        {"workspaceFolder": str(folder), "path": str(environment.path), "pythonVersion": environment.version},
+        {
+            "workspaceFolder": str(folder),
+            "path": str(environment.path),
+            "pythonVersion": environment.version,
+            "isVirtualEnv": environment.is_virtual_env,
+        },
     )
+    _watch_installed(server)
     from pinwise.lsp.features.lifecycle import reanalyse_all
 
     reanalyse_all(server)
     return environment
+
+
+def _watch_installed(server: PinwiseServer) -> None:
+    state = venv_state(server)
+    if state.watcher is None or state.watcher.done():
+        state.watcher = server.tasks.spawn(_poll_installed(server), "watch the selected environments")
+
+
+async def _poll_installed(server: PinwiseServer) -> None:
+    """Re-read an environment whose site-packages changed (an install from a terminal, a deleted venv)."""
+    state = venv_state(server)
+    while True:
+        await asyncio.sleep(INSTALLED_POLL_SECONDS)
+        selected = dict(server.selected_venvs)
+        if not selected:
+            continue
+        current = await asyncio.to_thread(_fingerprints, selected)
+        changed = False
+        for folder, fingerprint in current.items():
+            if state.fingerprints.get(folder) == fingerprint or server.selected_venvs.get(folder) is None:
+                continue
+            env_path = selected[folder]
+            installed, latest = await asyncio.to_thread(_read_environment, env_path)
+            if server.selected_venvs.get(folder) != env_path:
+                continue  # another environment was selected meanwhile
+            logger.info("The environment %s changed; re-reading what it holds", env_path)
+            server.installed[folder] = installed
+            state.fingerprints[folder] = latest
+            changed = True
+        if changed:
+            from pinwise.lsp.features.lifecycle import reanalyse_all
+
+            reanalyse_all(server)
+
+
+def _fingerprints(selected: dict[str, Path]) -> dict[str, object]:
+    from pinwise.core.venv import installed_fingerprint
+
+    return {folder: installed_fingerprint(path) for folder, path in selected.items()}
 
 
 def _describe_environment(environment: Any) -> dict[str, Any]:
@@ -81,7 +190,20 @@ def _describe_environment(environment: Any) -> dict[str, Any]:
         "python": str(environment.python),
         "version": environment.version,
         "kind": getattr(environment.kind, "value", str(environment.kind)),
+        "isVirtualEnv": bool(getattr(environment, "is_virtual_env", False)),
     }
+
+
+async def _selected_environment(server: PinwiseServer, folder: Path) -> Environment | None:
+    from pinwise.core.venv import environment_at
+
+    env_path = server.selected_venvs.get(str(folder)) or await asyncio.to_thread(
+        _selection_store().get, folder
+    )
+    return await asyncio.to_thread(environment_at, env_path) if env_path else None
+
+
+# -- whole-file fixes ------------------------------------------------------------------------------------
 
 
 async def _fix_all(server: PinwiseServer, uri: str, which: str) -> bool:
@@ -131,6 +253,9 @@ async def latest_versions(server: PinwiseServer, doc: OpenDocument) -> dict[str,
     return versions
 
 
+# -- registration ----------------------------------------------------------------------------------------
+
+
 def register(server: PinwiseServer) -> None:
     @server.command(LIST_VENVS)
     async def list_venvs(ls: Any, *args: Any) -> list[dict[str, Any]]:
@@ -142,13 +267,18 @@ def register(server: PinwiseServer) -> None:
         return [_describe_environment(e) for e in await discover_environments(folder)]
 
     @server.command(SELECT_VENV)
-    async def select_venv(ls: Any, *args: Any) -> dict[str, Any] | None:
+    async def select_venv(ls: Any, *args: Any) -> Any:
+        """With ``path``: select it (and answer its description). Without: answer the candidates."""
+        from pinwise.core.venv import discover_environments
+
         argument = _argument(args)
         folder = _folder(ls, argument.get("workspaceFolder"))
-        path = argument.get("path")
-        if folder is None or not isinstance(path, str):
+        if folder is None:
             return None
-        environment = await select_environment(ls, folder, Path(path), remember=True)
+        path = _path_of(argument.get("path"))
+        if path is None:
+            return [_describe_environment(e) for e in await discover_environments(folder)]
+        environment = await select_environment(ls, folder, folder / path, remember=True)
         if environment is None:
             ls.show_message(f"No Python environment was found at {path}.")
             return None
@@ -156,18 +286,13 @@ def register(server: PinwiseServer) -> None:
 
     @server.command(LIST_INTERPRETERS)
     async def list_interpreters(ls: Any, *args: Any) -> list[dict[str, Any]]:
-        from pinwise.core.venv import choose_default, find_interpreters
+        from pinwise.core.venv import find_interpreters
 
         folder = _folder(ls, _argument(args).get("workspaceFolder"))
         if folder is None:
             return []
         interpreters = await find_interpreters(folder)
-        python_version = await asyncio.to_thread(_read_text, folder / ".python-version")
-        from pinwise.lsp.features.diagnostics import nearest_pyproject
-
-        _, pyproject = nearest_pyproject(ls, folder / "requirements.txt", str(folder))
-        requirement = getattr(pyproject, "requires_python", None)
-        chosen, reason = choose_default(interpreters, python_version, getattr(requirement, "specifier", None))
+        chosen, reason = await _default_interpreter(ls, folder, interpreters)
         return [
             {
                 "path": str(i.path),
@@ -205,62 +330,286 @@ def _read_text(path: Path) -> str | None:
         return None
 
 
-async def _create_venv(server: PinwiseServer, argument: dict[str, Any]) -> dict[str, Any]:
-    from pinwise.core.venv import VenvManager, choose_default, find_interpreters
+async def _default_interpreter(server: PinwiseServer, folder: Path, interpreters: Any) -> tuple[Any, str]:
+    """The interpreter ``choose_default`` proposes from ``.python-version`` and ``requires-python``."""
+    from pinwise.core.venv import choose_default
+    from pinwise.lsp.features.diagnostics import nearest_pyproject
 
+    python_version = await asyncio.to_thread(_read_text, folder / ".python-version")
+    # nearest_pyproject looks above a file: any file name inside the folder finds the folder's own.
+    _, pyproject = nearest_pyproject(server, folder / "requirements.txt", str(folder))
+    requirement = getattr(pyproject, "requires_python", None)
+    specifier = getattr(requirement, "specifier", None)
+    return choose_default(interpreters, python_version, specifier if isinstance(specifier, str) else None)
+
+
+# -- what to install, and from which index ----------------------------------------------------------------
+
+
+def _parsed_file(server: PinwiseServer, path: Path) -> Any:
+    """The parse of ``path``: the editor's buffer when open, else the file on disk (None if unreadable)."""
+    from pinwise.core.document import parse_document
+
+    for doc in server.documents.values():
+        if doc.path == path:
+            return doc.document
+    text = _read_text(path)
+    return parse_document(text, path) if text is not None else None
+
+
+def _index_config(server: PinwiseServer, path: Path | None, folder: Path) -> IndexConfig:
+    """The index configuration Pinwise checks ``path`` against, so installs use the same indexes (pip's
+    precedence: the file's options, the environment, pip's configuration, the editor's settings)."""
+    from pinwise.core.model import ParsedFile
+
+    source = path if path is not None else folder / "pyproject.toml"
+    document = _parsed_file(server, source) if source.is_file() else None
+    service = server.index_service(server.settings_for(source))
+    if document is None:
+        return service.config_for(ParsedFile(path=None, text=""))
+    includes = []
+    for doc in server.documents.values():
+        if doc.document is document:
+            includes = [
+                other.document.parsed
+                for other in server.documents.values()
+                if str(other.path) in doc.includes and other.document.requirements is not None
+            ]
+    return service.config_for(document.parsed, includes)
+
+
+def _project_request(
+    server: PinwiseServer, directory: Path, extras: tuple[str, ...], groups: tuple[str, ...]
+) -> Any:
+    from pinwise.core.venv import ProjectInstall
+
+    document = _parsed_file(server, directory / "pyproject.toml")
+    group_requirements: dict[str, tuple[str, ...]] = {}
+    if document is not None:
+        from pinwise.core.venv.actions import requirement_string
+
+        for group in groups:
+            texts = [
+                requirement_string(d)
+                for d in document.dependencies
+                if d.section.startswith("dependency-groups") and d.group == group
+            ]
+            group_requirements[group] = tuple(t for t in texts if t)
+    return ProjectInstall(
+        directory=directory, extras=extras, groups=groups, group_requirements=group_requirements
+    )
+
+
+def _install_request(
+    server: PinwiseServer, argument: dict[str, Any], target: Path | None, folder: Path
+) -> Any:
+    """``requirements`` (strings), else the requirements file ``target``, else the project of ``target``
+    (a pyproject.toml) or of the folder; None when there is nothing to install."""
+    from pinwise.core.venv import RequirementFiles, RequirementStrings
+
+    requirements = _strings(argument.get("requirements"))
+    if requirements:
+        return RequirementStrings(requirements)
+    extras = _strings(argument.get("extras"))
+    groups = _strings(argument.get("groups"))
+    if target is not None and target.name != "pyproject.toml":
+        return RequirementFiles(files=(target,))
+    directory = target.parent if target is not None else folder
+    if (directory / "pyproject.toml").is_file() or (directory / "setup.py").is_file():
+        return _project_request(server, directory, extras, groups)
+    return None
+
+
+# -- running a job with progress, cancellation and streamed output -----------------------------------------
+
+
+class _Job:
+    """One progress bar shared by the steps of a command, each step given a share of the bar."""
+
+    def __init__(self, progress: WorkDone) -> None:
+        self.progress = progress
+        self.cancel = asyncio.Event()
+        self.start = 0.0
+        self.end = 1.0
+
+    @contextlib.contextmanager
+    def share(self, start: float, end: float) -> Iterator[None]:
+        self.start, self.end = start, end
+        yield
+
+    def on_progress(self, update: Progress) -> None:
+        fraction = None if update.fraction is None else self.start + (self.end - self.start) * update.fraction
+        self.progress.report(update.message, fraction)
+
+    @staticmethod
+    def on_output(line: str) -> None:
+        output_logger.info("%s", line)
+
+    async def watch_cancel(self) -> None:
+        """The cancel button is a flag on the progress token: look at it until the job ends."""
+        while not self.cancel.is_set():
+            if self.progress.cancelled:
+                logger.info("Cancel requested by the client")
+                self.cancel.set()
+                return
+            await asyncio.sleep(CANCEL_POLL_SECONDS)
+
+
+@contextlib.asynccontextmanager
+async def _job(server: PinwiseServer, title: str) -> Any:
+    async with WorkDone(server, title, cancellable=True) as progress:
+        job = _Job(progress)
+        watcher = asyncio.ensure_future(job.watch_cancel())
+        try:
+            yield job
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+
+
+def _failure_message(what: str, message: str, tail: tuple[str, ...]) -> str:
+    lines = [line for line in tail if line.strip()][-MESSAGE_TAIL_LINES:]
+    text = f"{what}: {message}"
+    return text + ("\n" + "\n".join(lines) if lines else "")
+
+
+async def _install(
+    server: PinwiseServer, job: _Job, environment: Environment, request: InstallRequest, index: IndexConfig
+) -> InstallResult:
+    return await venv_state(server).manager.install(
+        environment,
+        request,
+        trusted=server.workspace_trusted,
+        index=index,
+        progress=job.on_progress,
+        output=job.on_output,
+        cancel=job.cancel,
+    )
+
+
+# -- createVenv -------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _creating(state: VenvState, folder: Path, target: Path) -> Iterator[Path | None]:
+    """Claim ``folder`` for one creation; yields the target already being created there, if any."""
+    key = str(folder)
+    busy = state.creating.get(key)
+    if busy is not None:
+        yield busy
+        return
+    state.creating[key] = target
+    try:
+        yield None
+    finally:
+        state.creating.pop(key, None)
+
+
+async def _create_venv(server: PinwiseServer, argument: dict[str, Any]) -> dict[str, Any]:
     if not server.workspace_trusted:
         return {"status": "refused", "message": UNTRUSTED}
     folder = _folder(server, argument.get("workspaceFolder"))
     if folder is None:
         return {"status": "refused", "message": "No workspace folder is open."}
-    target = folder / str(argument.get("path") or ".venv")
+    relative = argument.get("path")
+    target = folder / (relative if isinstance(relative, str) and relative else ".venv")
+    state = venv_state(server)
+    with _creating(state, folder, target) as busy:
+        if busy is not None:
+            message = f"A virtual environment is already being created for {folder} (at {busy}); wait for it or cancel it."
+            server.show_message(message, types.MessageType.Warning)
+            return {"status": "refused", "message": message}
+        return await _create_and_install(server, argument, folder, target)
+
+
+async def _create_and_install(
+    server: PinwiseServer, argument: dict[str, Any], folder: Path, target: Path
+) -> dict[str, Any]:
+    from pinwise.core.venv import find_interpreters
+
     interpreter = argument.get("interpreter")
-    if not isinstance(interpreter, str):
-        interpreters = await find_interpreters(folder)
-        chosen, reason = choose_default(
-            interpreters, await asyncio.to_thread(_read_text, folder / ".python-version"), None
-        )
+    if not isinstance(interpreter, str) or not interpreter:
+        chosen, reason = await _default_interpreter(server, folder, await find_interpreters(folder))
         if chosen is None:
+            server.show_message(f"Cannot create a virtual environment: {reason}", types.MessageType.Error)
             return {"status": "failed", "message": reason}
+        logger.info("Creating %s from %s", target, reason)
         interpreter = str(chosen.path)
+    uri_path = _path_of(argument.get("uri"))
+    request = _install_request(server, argument, uri_path, folder) if argument.get("install", True) else None
+    index = _index_config(server, uri_path, folder)
     settings = server.settings_for(folder / "pyproject.toml")
-    manager = VenvManager()
-    cancel = asyncio.Event()
-    async with WorkDone(server, "Creating a virtual environment", cancellable=True) as progress:
+    state = venv_state(server)
 
-        def on_progress(update: Any) -> None:
-            if progress.cancelled:
-                cancel.set()
-            progress.report(update.message, update.fraction)
-
-        result = await manager.create(
-            target,
-            Path(interpreter),
-            upgrade_pip=settings.venv.upgrade_pip,
-            progress=on_progress,
-            cancel=cancel,
-        )
-    if not result.ok or result.environment is None:
-        return {"status": result.status.value, "message": result.message}
+    async with _job(server, "Creating a virtual environment") as job:
+        with job.share(0.0, CREATE_SHARE if request is not None else 1.0):
+            created = await state.manager.create(
+                target,
+                Path(interpreter),
+                upgrade_pip=settings.venv.upgrade_pip,
+                index=index,
+                progress=job.on_progress,
+                output=job.on_output,
+                cancel=job.cancel,
+            )
+        if not created.ok or created.environment is None:
+            return _report(
+                server,
+                created.status,
+                "Creating the virtual environment failed",
+                "Creating the virtual environment was cancelled.",
+                created.message,
+                created.output_tail,
+            )
+        environment = created.environment
+        answer: dict[str, Any] = {
+            "status": "succeeded",
+            "message": created.message,
+            "path": str(environment.path),
+        }
+        if request is not None:
+            with job.share(CREATE_SHARE, 1.0):
+                installed = await _install(server, job, environment, request, index)
+            answer["install"] = {"status": installed.status.value, "message": installed.message}
+            if not installed.ok:
+                # The environment is ours and half-built: remove it, so nothing half-built is selected.
+                await asyncio.to_thread(shutil.rmtree, environment.path, True)
+                result = _report(
+                    server,
+                    installed.status,
+                    f"Installing into the new virtual environment failed, so {environment.path} was removed",
+                    f"Installing was cancelled, so the new virtual environment {environment.path} was removed.",
+                    installed.message,
+                    installed.output_tail,
+                )
+                result["install"] = answer["install"]
+                return result
     if settings.venv.gitignore:
-        await asyncio.to_thread(_ignore_in_git, result.environment.path)
-    await select_environment(server, folder, result.environment.path, remember=True)
-    answer: dict[str, Any] = {
-        "status": result.status.value,
-        "message": result.message,
-        "path": str(result.environment.path),
-    }
-    if argument.get("install", True):
-        installed = await _install_dependencies(
-            server,
-            {
-                "workspaceFolder": str(folder),
-                "extras": argument.get("extras"),
-                "groups": argument.get("groups"),
-            },
-        )
-        answer["install"] = installed
+        await asyncio.to_thread(_ignore_in_git, environment.path)
+        from pinwise.lsp.features.workflows import ignore_venv_in_git
+
+        await ignore_venv_in_git(server, environment.path)
+    await select_environment(server, folder, environment.path, remember=True)
+    for warning in created.warnings:
+        server.show_message(warning, types.MessageType.Warning)
     return answer
+
+
+def _report(
+    server: PinwiseServer, status: Any, failed: str, cancelled: str, message: str, tail: tuple[str, ...]
+) -> dict[str, Any]:
+    """Tell the user how a job ended when it did not succeed (with the installer's last lines when it
+    failed), and answer the command."""
+    from pinwise.core.venv import Status
+
+    if status is Status.CANCELLED:
+        server.show_message(cancelled, types.MessageType.Info)
+    elif status is Status.REFUSED:
+        server.show_message(message, types.MessageType.Warning)
+    else:
+        server.show_message(_failure_message(failed, message, tail), types.MessageType.Error)
+    return {"status": status.value, "message": message, "output": list(tail)}
 
 
 def _ignore_in_git(env_path: Path) -> None:
@@ -273,45 +622,39 @@ def _ignore_in_git(env_path: Path) -> None:
             logger.warning("Cannot write %s: %s", ignore, error)
 
 
-async def _install_dependencies(server: PinwiseServer, argument: dict[str, Any]) -> dict[str, Any]:
-    from pinwise.core.venv import ProjectInstall, RequirementFiles, VenvManager, environment_at
+# -- installDependencies ------------------------------------------------------------------------------------
 
+
+async def _install_dependencies(server: PinwiseServer, argument: dict[str, Any]) -> dict[str, Any]:
     if not server.workspace_trusted:
         return {"status": "refused", "message": UNTRUSTED}
-    uri = argument.get("uri")
-    target_path = Path(to_fs_path(uri) or "") if isinstance(uri, str) else None
-    folder = _folder(server, argument.get("workspaceFolder")) if target_path is None else None
-    if target_path is not None:
-        folder_text = server.folder_of(target_path)
-        folder = Path(folder_text) if folder_text else target_path.parent
+    target = _path_of(argument.get("uri"))
+    if target is not None:
+        folder_text = server.folder_of(target)
+        folder: Path | None = Path(folder_text) if folder_text else target.parent
+    else:
+        folder = _folder(server, argument.get("workspaceFolder"))
     if folder is None:
         return {"status": "refused", "message": "No workspace folder is open."}
-    env_path = server.selected_venvs.get(str(folder)) or await asyncio.to_thread(
-        _selection_store().get, folder
-    )
-    environment = await asyncio.to_thread(environment_at, env_path) if env_path else None
+    environment = await _selected_environment(server, folder)
     if environment is None:
-        return {"status": "refused", "message": "Select or create a virtual environment first."}
-    request: Any
-    if target_path is not None and target_path.name != "pyproject.toml":
-        request = RequirementFiles(files=(target_path,))
-    else:
-        extras = tuple(e for e in argument.get("extras") or () if isinstance(e, str))
-        groups = tuple(g for g in argument.get("groups") or () if isinstance(g, str))
-        request = ProjectInstall(directory=folder, extras=extras, groups=groups)
-    cancel = asyncio.Event()
-    async with WorkDone(server, "Installing dependencies", cancellable=True) as progress:
-
-        def on_progress(update: Any) -> None:
-            if progress.cancelled:
-                cancel.set()
-            progress.report(update.message, update.fraction)
-
-        result = await VenvManager().install(
-            environment, request, trusted=server.workspace_trusted, progress=on_progress, cancel=cancel
+        message = "Select or create a virtual environment first."
+        server.show_message(message, types.MessageType.Warning)
+        return {"status": "refused", "message": message}
+    request = _install_request(server, argument, target, folder)
+    if request is None:
+        return {"status": "refused", "message": f"There is nothing to install in {folder}."}
+    index = _index_config(server, target, folder)
+    async with _job(server, "Installing dependencies") as job:
+        result = await _install(server, job, environment, request, index)
+    if not result.ok:
+        return _report(
+            server,
+            result.status,
+            "Installing failed",
+            "Installing was cancelled.",
+            result.message,
+            result.output_tail,
         )
-    if result.ok:
-        await select_environment(server, folder, environment.path, remember=False)
-    else:
-        server.show_message(f"Installing failed: {result.message}", types.MessageType.Error)
+    await select_environment(server, folder, environment.path, remember=False)
     return {"status": result.status.value, "message": result.message}

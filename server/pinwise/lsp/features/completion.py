@@ -57,9 +57,9 @@ def list_dir(path: Any) -> list[tuple[str, bool]]:
 
 def requires_python_of(server: PinwiseServer, doc: OpenDocument) -> Any:
     """The project's Requires-Python (a SpecifierSet) for ``doc``, from the analysis context."""
-    from pinwise.lsp.features.diagnostics import _analysis_inputs
+    from pinwise.lsp.features.diagnostics import analysis_inputs
 
-    context, _ = _analysis_inputs(server, doc)
+    context, _ = analysis_inputs(server, doc)
     return context.requires_python
 
 

@@ -1,5 +1,6 @@
 """Diagnostics: a keystroke re-parses at once and publishes the local findings; findings that need the index
-follow as its answers arrive (re-publishing at most every ``PUBLISH_DELAY`` seconds). Every publication
+follow as its answers arrive (re-publishing at most every ``PUBLISH_DELAY`` seconds, longer for long lists:
+each publication re-sends every diagnostic of the file). Every publication
 carries the document version it was computed for, and a newer version cancels the older analysis."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pygls.uris import from_fs_path, to_fs_path
 from pinwise.lsp.progress import WorkDone
 
 if TYPE_CHECKING:
+    from pinwise.core.analysis.context import AnalysisSettings, ProjectContext
     from pinwise.core.analysis.findings import Finding
     from pinwise.lsp.server import OpenDocument, PinwiseServer
 
@@ -23,6 +25,10 @@ logger = logging.getLogger(__name__)
 
 # Index answers arriving close together are published together.
 PUBLISH_DELAY = 0.05
+# Each further this many findings add PUBLISH_DELAY between partial publications, up to MAX_PUBLISH_DELAY:
+# a 300-dependency file then publishes a few times while it loads rather than forty times.
+FINDINGS_PER_DELAY = 50
+MAX_PUBLISH_DELAY = 0.5
 # A file with more dependencies than this shows a progress bar while its index data loads.
 PROGRESS_THRESHOLD = 50
 
@@ -36,23 +42,25 @@ def _engine() -> Any | None:
 
 
 def local_findings(server: PinwiseServer, doc: OpenDocument) -> list[Finding]:
-    """The findings that need no network: the parse problems and the analysis's local rules."""
+    """The findings that need no network: the parse problems and the analysis's local rules (includes,
+    duplicates across included files and hashes among them, through the core workspace)."""
     from pinwise.core.analysis.findings import Finding
 
     engine = _engine()
     if engine is not None:
         try:
-            context, settings = _analysis_inputs(server, doc)
-            return list(engine.local_findings(doc.document, context, settings, None))
+            context, settings = analysis_inputs(server, doc)
+            workspace = server.workspace_for(doc.path)
+            return list(engine.local_findings(doc.document, context, settings, workspace))
         except Exception:
             logger.exception("Local analysis of %s failed; showing parse problems only", doc.path)
     return [Finding(p.code, p.message, p.span, p.severity) for p in doc.document.problems]
 
 
-def _analysis_inputs(server: PinwiseServer, doc: OpenDocument) -> tuple[Any, Any]:
-    """The engine's project context and settings for ``doc``, from the editor's settings, the nearest
-    ``pyproject.toml`` and the selected environment."""
-    from pinwise.core.analysis.context import AnalysisSettings, build_context
+def analysis_inputs(server: PinwiseServer, doc: OpenDocument) -> tuple[ProjectContext, AnalysisSettings]:
+    """The engine's project context and settings for ``doc``: the editor's settings, and what the core
+    workspace knows (the nearest ``pyproject.toml``) and the selected environment holds."""
+    from pinwise.core.analysis.context import AnalysisSettings
 
     settings = server.settings_for(doc.path)
     analysis_settings = AnalysisSettings(
@@ -61,47 +69,37 @@ def _analysis_inputs(server: PinwiseServer, doc: OpenDocument) -> tuple[Any, Any
         prereleases=settings.diagnostics.prereleases or None,
     )
     folder = server.folder_of(doc.path)
-    pyproject_path, pyproject = nearest_pyproject(server, doc.path, folder)
-    context = build_context(
-        doc.document,
-        analysis_settings,
-        pyproject=pyproject,
-        pyproject_path=pyproject_path,
-        installed=server.installed.get(folder) if folder else None,
-    )
+    installed = server.installed.get(folder) if folder else None
+    context = server.workspace_for(doc.path).context_for(doc.document, analysis_settings, installed)
     return context, analysis_settings
 
 
-def nearest_pyproject(server: PinwiseServer, path: Path, folder: str | None) -> tuple[Path | None, Any]:
-    """The parse of the ``pyproject.toml`` nearest above ``path`` (inside its workspace folder), from the
-    editor when it is open, else from the disk (cached by modification time)."""
-    from pinwise.core.pyproject import parse_pyproject
+def nearest_pyproject(
+    server: PinwiseServer, path: Path, folder: str | None = None
+) -> tuple[Path | None, Any]:
+    """The ``pyproject.toml`` nearest above ``path`` (within its workspace folder) and its parse, as the
+    core workspace finds it (an open editor buffer wins over the disk)."""
+    from pinwise.core.document import parse_document
+    from pinwise.core.files import FileKind
 
-    stop = Path(folder) if folder else None
-    for directory in path.parents:
-        candidate = directory / "pyproject.toml"
-        if candidate == path:
-            break
-        for other in server.documents.values():
-            if other.path == candidate:
-                return candidate, other.document.pyproject
-        try:
-            stamp = candidate.stat().st_mtime_ns
-        except OSError:
-            stamp = None
-        if stamp is not None:
-            cached = server.pyproject_cache.get(candidate)
-            if cached is None or cached[0] != stamp:
-                try:
-                    text = candidate.read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    return None, None
-                cached = (stamp, parse_pyproject(text, str(candidate)))
-                server.pyproject_cache[candidate] = cached
-            return candidate, cached[1]
-        if stop is None or directory == stop or directory == directory.parent:
-            break
-    return None, None
+    del folder  # the workspace of ``path`` already stops at its folder
+    probe = parse_document("", path, FileKind.REQUIREMENTS)
+    found = server.workspace_for(path).pyproject_for(probe)
+    return found if found is not None else (None, None)
+
+
+def refresh_includes(server: PinwiseServer, doc: OpenDocument) -> None:
+    """Record the files ``doc`` includes with ``-r``/``-c`` (transitively), as the core resolves them: their
+    paths (to re-analyse ``doc`` when one changes) and their parses (their index options count too)."""
+    graph = server.workspace_for(doc.path).include_graph(doc.document)
+    if graph is None:
+        doc.includes = frozenset()
+        doc.included_files = ()
+        return
+    # A missing file is kept too: its appearing on disk must re-analyse this one. URLs are not watched.
+    targets = [edge.target for edge in graph.edges if edge.target != graph.root and "://" not in edge.target]
+    doc.includes = frozenset(targets)
+    doc.included_files = tuple(graph.files[t] for t in dict.fromkeys(targets) if t in graph.files)
 
 
 def analyse(server: PinwiseServer, uri: str) -> None:
@@ -110,6 +108,10 @@ def analyse(server: PinwiseServer, uri: str) -> None:
     if doc is None:
         return
     started = time.perf_counter()
+    try:
+        refresh_includes(server, doc)
+    except Exception:
+        logger.exception("Resolving the includes of %s failed", doc.path)
     doc.local_findings = local_findings(server, doc)
     # The previous index findings stay while their text is unchanged, so squiggles do not flicker per key.
     text = doc.document.text
@@ -129,11 +131,10 @@ async def _index_phase(server: PinwiseServer, uri: str, version: int | None) -> 
     doc = server.documents.get(uri)
     if doc is None:
         return
-    doc.includes = await _includes_of(server, doc)
     engine = _engine()
-    if engine is None or not hasattr(engine, "index_findings"):
+    if engine is None:
         return
-    context, settings = _analysis_inputs(server, doc)
+    context, settings = analysis_inputs(server, doc)
     index = server.index_for(doc)
     latest: list[Finding] = []
     flush: asyncio.TimerHandle | None = None
@@ -154,7 +155,8 @@ async def _index_phase(server: PinwiseServer, uri: str, version: int | None) -> 
             return
         latest[:] = found
         if flush is None:
-            flush = asyncio.get_running_loop().call_later(PUBLISH_DELAY, publish_latest)
+            delay = min(MAX_PUBLISH_DELAY, PUBLISH_DELAY * (1 + len(latest) // FINDINGS_PER_DELAY))
+            flush = asyncio.get_running_loop().call_later(delay, publish_latest)
 
     count = len(doc.document.dependencies)
     try:
@@ -175,28 +177,6 @@ async def _index_phase(server: PinwiseServer, uri: str, version: int | None) -> 
     publish_latest()
 
 
-async def _includes_of(server: PinwiseServer, doc: OpenDocument) -> frozenset[str]:
-    """Every file ``doc`` includes with ``-r``/``-c`` (transitively), read from the editor or the disk."""
-    if doc.document.requirements is None:
-        return frozenset()
-    from pinwise.core.requirements.includes import resolve_includes
-
-    open_texts = {str(d.path): d.document.text for d in server.documents.values()}
-
-    def read_text(path: str) -> str | None:
-        if path in open_texts:
-            return open_texts[path]
-        try:
-            return Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
-
-    root = str(doc.path)
-    open_texts[root] = doc.document.text
-    graph = await asyncio.to_thread(resolve_includes, root, read_text)
-    return frozenset(edge.target for edge in graph.edges if edge.target != root)
-
-
 def analyse_includers(server: PinwiseServer, uri: str) -> None:
     """Re-analyse every open document that includes the file at ``uri``."""
     path = to_fs_path(uri)
@@ -208,19 +188,32 @@ def analyse_includers(server: PinwiseServer, uri: str) -> None:
 
 
 def diagnostics_of(server: PinwiseServer, doc: OpenDocument) -> list[types.Diagnostic]:
+    """The diagnostics of ``doc``'s findings. Converted ones are kept for the document's version (their
+    ranges and data depend on it only), so the partial publications of a long index pass convert each
+    finding once."""
     from pinwise.lsp.convert import diagnostic
 
     overrides = server.settings_for(doc.path).diagnostics.severity
+    if doc.converted_version != doc.version or doc.converted_overrides is not overrides:
+        doc.converted.clear()
+        doc.converted_version = doc.version
+        doc.converted_overrides = overrides
     result: list[types.Diagnostic] = []
     for finding in doc.findings:
-        converted = diagnostic(
-            finding,
-            doc.converter,
-            uri=doc.uri,
-            version=doc.version,
-            severity_overrides=overrides,
-            uri_for_path=from_fs_path,
-        )
+        # Keyed by identity: the finding is kept in the entry, so its id cannot be reused meanwhile.
+        cached = doc.converted.get(id(finding))
+        if cached is not None and cached[0] is finding:
+            converted = cached[1]
+        else:
+            converted = diagnostic(
+                finding,
+                doc.converter,
+                uri=doc.uri,
+                version=doc.version,
+                severity_overrides=overrides,
+                uri_for_path=from_fs_path,
+            )
+            doc.converted[id(finding)] = (finding, converted)
         if converted is not None:
             result.append(converted)
     return result

@@ -28,20 +28,31 @@ def kind_of(uri: str) -> tuple[Path, FileKind] | None:
     return (Path(path), kind) if kind is not None else None
 
 
+def included_file(server: PinwiseServer, uri: str) -> tuple[Path, FileKind] | None:
+    """A file whose name does not say it is a requirements file (``base.txt``, ``deps.pip``) is one when an
+    open document includes it with ``-r``/``-c``: its edits then re-analyse the includer."""
+    from pinwise.core.files import FileKind
+
+    path = to_fs_path(uri)
+    if path is None or not any(path in doc.includes for doc in server.documents.values()):
+        return None
+    return Path(path), FileKind.REQUIREMENTS
+
+
 def refresh(server: PinwiseServer, uri: str) -> OpenDocument | None:
-    """Re-parse the editor's text of ``uri`` (fast and synchronous) and record it; None when not tracked."""
-    from pinwise.core.document import parse_document
+    """Re-parse the editor's text of ``uri`` (fast and synchronous) in the core workspace of its folder and
+    record it; None when not tracked."""
     from pinwise.lsp.convert import PositionConverter
     from pinwise.lsp.server import OpenDocument
 
     known = server.documents.get(uri)
-    located = (known.path, known.kind) if known is not None else kind_of(uri)
+    located = (known.path, known.kind) if known is not None else kind_of(uri) or included_file(server, uri)
     if located is None:
         return None
     path, kind = located
     text_document = server.workspace.get_text_document(uri)
     text = text_document.source
-    document = parse_document(text, path, kind, text_document.version)
+    document = server.workspace_for(path).open(path, text, text_document.version, kind)
     converter = PositionConverter(text, server.position_encoding, document.lines)
     if known is None:
         known = OpenDocument(uri, path, kind, text_document.version, document, converter)
@@ -77,7 +88,9 @@ def register(server: PinwiseServer) -> None:
     def did_close(ls: PinwiseServer, params: types.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.analyses.cancel(uri)
-        if ls.documents.pop(uri, None) is not None:
+        closed = ls.documents.pop(uri, None)
+        if closed is not None:
+            ls.workspace_for(closed.path).close(closed.path)
             clear(ls, uri)
             # Includers read this file from disk again now that the editor no longer holds it.
             analyse_includers(ls, uri)

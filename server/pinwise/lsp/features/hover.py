@@ -32,6 +32,9 @@ def register(server: PinwiseServer) -> None:
             requires_python=requires_python_of(ls, doc),
             installed=installed_for(ls, doc),
         )
+        from pinwise.lsp.features.workflows import with_compiled_reason
+
+        result = await with_compiled_reason(ls, doc, doc.converter.offset(params.position), result)
         if result is None:
             return None
         return types.Hover(

@@ -51,11 +51,16 @@ UV_GROUP_VERSION = Version("0.7")
 
 # Variables of the language server's own process that must not leak into an installer: they would make
 # the target's Python import the server's packages or another environment's.
-_DROPPED_VARIABLES = (
+# The VS Code client starts the server with PYTHONPATH naming its bundled libraries, and a user may run it
+# with a byte-code cache prefix; neither may reach the target environment's Python.
+DROPPED_VARIABLES = (
     "PYTHONPATH",
     "PYTHONHOME",
     "PYTHONSTARTUP",
     "PYTHONSAFEPATH",
+    "PYTHONPYCACHEPREFIX",
+    "PYTHONEXECUTABLE",
+    "PYTHONUSERBASE",
     "__PYVENV_LAUNCHER__",
     "VIRTUAL_ENV",
 )
@@ -424,7 +429,7 @@ class VenvManager:
         return self._uv_version
 
     def _child_env(self, extra: Mapping[str, str]) -> dict[str, str]:
-        env = {k: v for k, v in self.environ.items() if k not in _DROPPED_VARIABLES}
+        env = {k: v for k, v in self.environ.items() if k not in DROPPED_VARIABLES}
         env.update({"PYTHONUNBUFFERED": "1", "PYTHONIOENCODING": "utf-8", "NO_COLOR": "1"})
         env.update(extra)
         return env
@@ -921,6 +926,7 @@ class VenvManager:
 
 
 __all__ = [
+    "DROPPED_VARIABLES",
     "CreateResult",
     "InstallCommand",
     "InstallRequest",

@@ -556,30 +556,48 @@ def remove_fix(document: Document, dependency: Dependency, *, title: str | None 
 # --------------------------------------------------------------------------------------------------------
 
 
-def _whole_document(
+def whole_file_edits(
     document: Document,
     versions: Mapping[str, str],
-    hashes: Mapping[str, Sequence[str]] | None,
-    make: str,
+    hashes: Mapping[str, Sequence[str]] | None = None,
+    *,
+    pin: bool,
+    update: bool,
+    policy: str = "application",
+    constraints_file: bool = False,
 ) -> list[TextEdit]:
+    """The edits of "pin all" (``pin``) and "update all" (``update``), under the project's pinning policy.
+
+    ``versions`` maps canonical names to the release to move to (the newest one that fits the project);
+    ``hashes`` to that release's digests when the file uses hash-checking mode. Pin: in an application each
+    requirement without an exact pin gets ``==version``; in a library each requirement with no version
+    constraint at all gets ``~=`` it; constraints files are never pinned. Update: every requirement that has
+    versions (and is not already at ``version``) moves up to it keeping its operators. The editor's source
+    actions and ``pinwise fix`` both come here, so they always agree.
+    """
     edits: list[TextEdit] = []
     for dependency in document.dependencies:
         canonical = dependency.canonical_name
         if canonical is None or canonical not in versions or not _pinnable(dependency):
             continue
+        version = versions[canonical]
         digests = hashes.get(canonical) if hashes else None
-        if make == "pin":
-            if dependency.pinned_version == versions[canonical]:
-                continue
-            found = pin_edits(document, dependency, versions[canonical], hashes=digests)
-        else:
-            found = update_edits(document, dependency, versions[canonical], hashes=digests)
+        found: list[TextEdit] | None = None
+        wants_pin = dependency.pinned_version is None if policy == "application" else not dependency.clauses
+        if pin and wants_pin and not constraints_file:
+            if policy == "application":
+                found = pin_edits(document, dependency, version, hashes=digests)
+            else:
+                compatible = compatible_fix(document, dependency, version)
+                found = list(compatible.edits) if compatible is not None else None
+        elif update and dependency.clauses and dependency.pinned_version != version:
+            found = update_edits(document, dependency, version, hashes=digests)
         if found:
             edits += found
-    edits.sort(key=lambda edit: edit.span)
-    # Two dependencies never share text, but keep the promise that edits of one fix never overlap.
+    edits.sort(key=lambda edit: (edit.span.start, edit.span.end))
     kept: list[TextEdit] = []
     for edit in edits:
+        # Two requirements never share text; an overlap would mean a bug, and a partial edit is worse.
         if kept and edit.span.start < kept[-1].span.end:
             continue
         kept.append(edit)
@@ -591,10 +609,14 @@ def pin_all(
     versions: Mapping[str, str],
     *,
     hashes: Mapping[str, Sequence[str]] | None = None,
+    policy: str = "application",
+    constraints_file: bool = False,
     title: str = "Pin every requirement",
 ) -> Fix | None:
-    """One fix pinning every requirement named in ``versions`` (canonical name -> version)."""
-    edits = _whole_document(document, versions, hashes, "pin")
+    """One fix pinning every requirement the policy wants pinned (see :func:`whole_file_edits`)."""
+    edits = whole_file_edits(
+        document, versions, hashes, pin=True, update=False, policy=policy, constraints_file=constraints_file
+    )
     return Fix(title, tuple(edits), kind=PIN_ALL_KIND) if edits else None
 
 
@@ -605,6 +627,6 @@ def update_all(
     hashes: Mapping[str, Sequence[str]] | None = None,
     title: str = "Update every requirement to its latest release",
 ) -> Fix | None:
-    """One fix moving every requirement named in ``versions`` up to that version, keeping operators."""
-    edits = _whole_document(document, versions, hashes, "update")
+    """One fix moving every requirement with versions up to the given release, keeping operators."""
+    edits = whole_file_edits(document, versions, hashes, pin=False, update=True)
     return Fix(title, tuple(edits), kind=UPDATE_ALL_KIND) if edits else None

@@ -13,17 +13,17 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.version import InvalidVersion, Version
 
-from pinwise.core import piptools
+from pinwise.core import fixes, piptools
 from pinwise.core.analysis import rules
 from pinwise.core.analysis.context import AnalysisSettings, ProjectContext
-from pinwise.core.analysis.findings import Finding
+from pinwise.core.analysis.findings import Finding, Fix
 from pinwise.core.document import Document
-from pinwise.core.index.client import pick_release
-from pinwise.core.index.types import DetailsLookup, LookupStatus, PackageIndex, Project
+from pinwise.core.index.types import DetailsLookup, LookupStatus, PackageIndex, Project, ProjectLookup
 from pinwise.core.model import Dependency, DependencyKind
 from pinwise.core.workspace import Workspace
 
@@ -32,8 +32,9 @@ __all__ = [
     "ProgressCallback",
     "analyze",
     "index_findings",
-    "latest_versions",
     "local_findings",
+    "release_choices",
+    "whole_file_fix",
 ]
 
 logger = logging.getLogger(__name__)
@@ -233,23 +234,65 @@ async def analyze(
     return merge_findings(local, remote)
 
 
-async def latest_versions(doc: Document, index: PackageIndex) -> dict[str, str]:
-    """Canonical name -> the release pip would pick without a specifier, for every named dependency of
-    ``doc`` (the input of ``fixes.pin_all`` and ``fixes.update_all``).
+@dataclass(slots=True)
+class ReleaseChoices:
+    """For each named dependency's project: the release "pin all" and "update all" move to (the newest one
+    the ``outdated`` rule would name), its sha256 digests, and why a project was left out."""
 
-    The choice is the index client's (``pick_release``: not yanked, final when there is one); names the index
-    cannot answer for (missing, unreachable) are left out, so no fix ever guesses a version.
-    """
-    names = sorted({d.canonical_name for d in doc.dependencies if d.canonical_name})
+    versions: dict[str, str] = field(default_factory=dict)
+    digests: dict[str, list[str]] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+
+
+async def release_choices(doc: Document, ctx: ProjectContext, index: PackageIndex) -> ReleaseChoices:
+    """Ask the index about every named dependency of ``doc`` (bounded concurrency). Names it cannot answer
+    for (missing, unreachable) are left out with a reason, so no fix ever guesses a version."""
+    names = sorted(_checked_dependencies(doc))
     semaphore = asyncio.Semaphore(MAX_CONCURRENT_LOOKUPS)
 
-    async def lookup(name: str) -> str | None:
+    async def lookup(name: str) -> ProjectLookup:
         async with semaphore:
-            found = await index.project(name)
-        if found.status is not LookupStatus.FOUND or found.project is None:
-            return None
-        release = pick_release(found.project, None)
-        return release.version if release is not None else None
+            return await index.project(name)
 
-    answers = await asyncio.gather(*(lookup(name) for name in names))
-    return {name: version for name, version in zip(names, answers, strict=True) if version is not None}
+    choices = ReleaseChoices()
+    for name, found in zip(names, await asyncio.gather(*(lookup(n) for n in names)), strict=True):
+        if found.status is LookupStatus.UNAVAILABLE:
+            choices.skipped.append(f"{name}: could not check on the package index: {found.reason}")
+            continue
+        if found.status is LookupStatus.NOT_FOUND or found.project is None:
+            choices.skipped.append(f"{name}: no configured package index has this project")
+            continue
+        facts = rules.release_facts(found.project, ctx)
+        latest = facts.latest(prereleases=ctx.allow_prereleases)
+        if latest is None:
+            choices.skipped.append(f"{name}: no release fits this project")
+            continue
+        release = facts.versions[latest]
+        choices.versions[name] = release.version
+        choices.digests[name] = fixes.hashes_of(release)
+    return choices
+
+
+async def whole_file_fix(
+    doc: Document, ctx: ProjectContext, index: PackageIndex, *, pin: bool, update: bool
+) -> tuple[Fix | None, ReleaseChoices]:
+    """ "Pin all" / "update all" for ``doc``: the one fix (or None when nothing changes) and the choices
+    behind it. Hashes follow when the file uses hash-checking mode."""
+    choices = await release_choices(doc, ctx, index)
+    uses_hashes = any(item.hashes for item in doc.requirement_items.values())
+    edits = fixes.whole_file_edits(
+        doc,
+        choices.versions,
+        choices.digests if uses_hashes else None,
+        pin=pin,
+        update=update,
+        policy=ctx.policy,
+        constraints_file=ctx.constraints_file,
+    )
+    if not edits:
+        return None, choices
+    if pin and not update:
+        return Fix("Pin every requirement", tuple(edits), kind=fixes.PIN_ALL_KIND), choices
+    if update and not pin:
+        return Fix("Update every requirement", tuple(edits), kind=fixes.UPDATE_ALL_KIND), choices
+    return Fix("Pin and update every requirement", tuple(edits), kind="source.fixAll"), choices

@@ -26,7 +26,7 @@ from pinwise.lsp.progress import WorkDone
 if TYPE_CHECKING:
     from pinwise.core.index.types import IndexConfig
     from pinwise.core.venv import Environment, InstallRequest, InstallResult, Progress, VenvManager
-    from pinwise.lsp.server import OpenDocument, PinwiseServer
+    from pinwise.lsp.server import PinwiseServer
 
 logger = logging.getLogger(__name__)
 # Installer output goes to the client's log through its own logger, so it can be filtered apart.
@@ -208,19 +208,20 @@ async def _selected_environment(server: PinwiseServer, folder: Path) -> Environm
 
 async def _fix_all(server: PinwiseServer, uri: str, which: str) -> bool:
     """Compute "pin all" or "update all" for ``uri`` and apply it through ``workspace/applyEdit``."""
-    from pinwise.core import fixes
+    from pinwise.core.analysis.engine import whole_file_fix
     from pinwise.lsp.convert import workspace_edit
     from pinwise.lsp.features.actions import supports_document_changes
+    from pinwise.lsp.features.diagnostics import analysis_inputs
 
     doc = server.documents.get(uri)
     if doc is None:
         return False
-    versions = await latest_versions(server, doc)
-    fix = (
-        fixes.pin_all(doc.document, versions)
-        if which == "pin_all"
-        else fixes.update_all(doc.document, versions)
+    context, _ = analysis_inputs(server, doc)
+    fix, choices = await whole_file_fix(
+        doc.document, context, server.index_for(doc), pin=which == "pin_all", update=which != "pin_all"
     )
+    for reason in choices.skipped:
+        logger.info("%s: left as it is: %s", doc.path.name, reason)
     if fix is None or not fix.edits:
         server.show_message("Nothing to change.", types.MessageType.Info)
         return False
@@ -231,26 +232,6 @@ async def _fix_all(server: PinwiseServer, uri: str, which: str) -> bool:
         types.ApplyWorkspaceEditParams(edit=edit, label=fix.title)
     )
     return bool(result and result.applied)
-
-
-async def latest_versions(server: PinwiseServer, doc: OpenDocument) -> dict[str, str]:
-    """Canonical name -> the release pip would pick without a specifier, for every named dependency.
-
-    The choice is the index client's (``pick_release``); names the index cannot answer for are left out.
-    """
-    from pinwise.core.index.client import pick_release
-    from pinwise.core.index.types import LookupStatus
-
-    index = server.index_for(doc)
-    names = sorted({d.canonical_name for d in doc.document.dependencies if d.canonical_name})
-    lookups = await asyncio.gather(*(index.project(name) for name in names))
-    versions: dict[str, str] = {}
-    for name, lookup in zip(names, lookups, strict=True):
-        if lookup.status is LookupStatus.FOUND and lookup.project is not None:
-            release = pick_release(lookup.project, None)
-            if release is not None:
-                versions[name] = release.version
-    return versions
 
 
 # -- registration ----------------------------------------------------------------------------------------
@@ -324,10 +305,10 @@ def register(server: PinwiseServer) -> None:
 
 
 def _read_text(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+    # read_dependency_file refuses FIFOs, devices (/dev/stdin is the protocol stream) and huge files.
+    from pinwise.core.files import read_dependency_file
+
+    return read_dependency_file(path).text
 
 
 async def _default_interpreter(server: PinwiseServer, folder: Path, interpreters: Any) -> tuple[Any, str]:

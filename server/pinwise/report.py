@@ -1,12 +1,21 @@
-"""Turning check results into text and JSON for the command line. Pure functions over core types."""
+"""Turning check results into text, JSON, SARIF 2.1.0 and GitHub workflow commands for the command line.
+
+Pure functions over core types.
+"""
 
 from __future__ import annotations
 
+import difflib
 import json
+import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
+from pinwise.core.analysis.codes import CODES
 from pinwise.core.analysis.findings import Finding
 from pinwise.core.files import FileKind
 from pinwise.core.index.auth import redact_text
@@ -61,7 +70,9 @@ def format_text(reports: Iterable[FileReport]) -> str:
     return "".join(line + "\n" for line in out)
 
 
-def summary_counts(reports: Iterable[FileReport]) -> dict[str, int]:
+def summary_counts(reports: Iterable[FileReport], not_checked: int = 0) -> dict[str, int]:
+    """Files, unreadable files and findings per severity; ``not_checked``: requirements an offline run
+    could not check because the cache had no answer for them."""
     counts = {"files": 0, "unreadable": 0, "error": 0, "warning": 0, "info": 0, "hint": 0}
     for report in reports:
         counts["files"] += 1
@@ -69,6 +80,7 @@ def summary_counts(reports: Iterable[FileReport]) -> dict[str, int]:
             counts["unreadable"] += 1
         for finding in report.findings:
             counts[SEVERITY_NAMES[finding.severity]] += 1
+    counts["not_checked"] = not_checked
     return counts
 
 
@@ -79,15 +91,17 @@ def format_summary(counts: dict[str, int]) -> str:
             parts.append(f"{counts[key]} {label}{'s' if counts[key] != 1 and key != 'info' else ''}")
     if counts["unreadable"]:
         parts.append(f"{counts['unreadable']} unreadable")
+    if counts.get("not_checked"):
+        parts.append(f"{counts['not_checked']} not checked against the index (offline, not in the cache)")
     return ", ".join(parts)
 
 
-def format_json(reports: list[FileReport]) -> str:
+def format_json(reports: list[FileReport], not_checked: int = 0) -> str:
     """The document described in docs/json-format.md."""
     payload = {
         "version": JSON_FORMAT_VERSION,
         "files": [_file_json(report) for report in reports],
-        "summary": summary_counts(reports),
+        "summary": summary_counts(reports, not_checked),
     }
     return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
 
@@ -207,3 +221,205 @@ def _dependency_json(dependency: Dependency, lines: LineIndex) -> dict[str, Any]
 def _redacted(value: str | None) -> str | None:
     """Index URLs and requirement URLs may carry tokens; CI logs must never show them."""
     return None if value is None else redact_text(value)
+
+
+# --------------------------------------------------------------------------------------------------------
+# SARIF 2.1.0 (code scanning services) and GitHub Actions workflow commands
+# --------------------------------------------------------------------------------------------------------
+
+SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+SARIF_LEVELS = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFORMATION: "note",
+    Severity.HINT: "note",
+}
+# Findings reported outside the code registry (the file itself could not be read).
+UNREADABLE_CODE = "unreadable-file"
+
+
+def _artifact_location(path: str, root: Path) -> dict[str, Any]:
+    """A path relative to the run's root (``%SRCROOT%``) when it is inside it, else an absolute file URI."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        relative = absolute.relative_to(root)
+    except ValueError:
+        return {"uri": absolute.as_uri()}
+    return {"uri": quote(relative.as_posix()), "uriBaseId": "%SRCROOT%"}
+
+
+def _sarif_region(lines: LineIndex, span: Span) -> dict[str, int]:
+    """A region in one-based lines and columns; ``endColumn`` is the column just past the end, as SARIF
+    says, and columns count code points (the run declares ``columnKind``)."""
+    start, end = lines.span_positions(span)
+    return {
+        "startLine": start.line + 1,
+        "startColumn": start.column + 1,
+        "endLine": end.line + 1,
+        "endColumn": end.column + 1,
+    }
+
+
+def format_sarif(
+    reports: list[FileReport], *, version: str, root: Path | None = None, not_checked: int = 0
+) -> str:
+    """One SARIF 2.1.0 log with one run: every registered code as a rule, every finding as a result (with
+    its fixes as replacements), unreadable files as tool notifications."""
+    base = Path(os.path.abspath(root if root is not None else os.getcwd()))
+    rule_ids = list(CODES)
+    rule_index = {code: index for index, code in enumerate(rule_ids)}
+    rules = [
+        {
+            "id": info.code,
+            "name": "".join(part.capitalize() for part in info.code.split("-")),
+            "shortDescription": {"text": info.description},
+            "defaultConfiguration": {"level": SARIF_LEVELS[info.severity]},
+            "properties": {"category": info.category.value, "needsIndex": info.needs_index},
+        }
+        for info in CODES.values()
+    ]
+    results: list[dict[str, Any]] = []
+    notifications: list[dict[str, Any]] = []
+    for report in reports:
+        location = _artifact_location(report.path, base)
+        if report.error is not None:
+            notifications.append(
+                {
+                    "level": "error",
+                    "descriptor": {"id": UNREADABLE_CODE},
+                    "message": {"text": f"cannot check this file: {report.error}"},
+                    "locations": [{"physicalLocation": {"artifactLocation": location}}],
+                }
+            )
+            continue
+        lines = report.lines()
+        for finding in report.findings:
+            result: dict[str, Any] = {
+                "ruleId": finding.code,
+                "level": SARIF_LEVELS[finding.severity],
+                "message": {"text": finding.message},
+                "locations": [
+                    {
+                        "physicalLocation": {
+                            "artifactLocation": location,
+                            "region": _sarif_region(lines, finding.span),
+                        }
+                    }
+                ],
+            }
+            if finding.code in rule_index:
+                result["ruleIndex"] = rule_index[finding.code]
+            fixes = [
+                {
+                    "description": {"text": fix.title},
+                    "artifactChanges": [
+                        {
+                            "artifactLocation": location,
+                            "replacements": [
+                                {
+                                    "deletedRegion": _sarif_region(lines, edit.span),
+                                    "insertedContent": {"text": edit.new_text},
+                                }
+                                for edit in fix.edits
+                            ],
+                        }
+                    ],
+                }
+                for fix in finding.fixes
+                if fix.edits
+            ]
+            if fixes:
+                result["fixes"] = fixes
+            results.append(result)
+    invocation: dict[str, Any] = {"executionSuccessful": not notifications}
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    if not_checked:
+        invocation["properties"] = {"notChecked": not_checked}
+    log = {
+        "$schema": SARIF_SCHEMA,
+        "version": "2.1.0",
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "pinwise",
+                        "version": version,
+                        "semanticVersion": version,
+                        "rules": rules,
+                    }
+                },
+                "originalUriBaseIds": {"%SRCROOT%": {"uri": base.as_uri().rstrip("/") + "/"}},
+                "columnKind": "unicodeCodePoints",
+                "invocations": [invocation],
+                "results": results,
+            }
+        ],
+    }
+    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+
+
+GITHUB_LEVELS = {
+    Severity.ERROR: "error",
+    Severity.WARNING: "warning",
+    Severity.INFORMATION: "notice",
+    Severity.HINT: "notice",
+}
+
+
+def _github_data(value: str) -> str:
+    """Escape a workflow command's message (the runner decodes these three)."""
+    return value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _github_property(value: str) -> str:
+    """Escape a workflow command's property value (``:`` and ``,`` separate properties)."""
+    return _github_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_github(reports: Iterable[FileReport]) -> str:
+    """GitHub Actions workflow commands, one per finding, so findings show as annotations on the diff:
+    ``::error file=…,line=…,col=…,endLine=…,endColumn=…,title=code::message`` (one-based; ``endColumn``
+    is the last column of the span, inclusive, as annotations show it)."""
+    out: list[str] = []
+    for report in reports:
+        path = _github_property(report.path)
+        if report.error is not None:
+            message = _github_data(f"cannot check this file: {report.error}")
+            out.append(f"::error file={path},title={UNREADABLE_CODE}::{message}")
+            continue
+        lines = report.lines()
+        for finding in report.findings:
+            start, end = lines.span_positions(finding.span)
+            end_column = end.column if end.line != start.line else max(end.column, start.column + 1)
+            properties = (
+                f"file={path},line={start.line + 1},col={start.column + 1},"
+                f"endLine={end.line + 1},endColumn={end_column},title={_github_property(finding.code)}"
+            )
+            out.append(f"::{GITHUB_LEVELS[finding.severity]} {properties}::{_github_data(finding.message)}")
+    return "".join(line + "\n" for line in out)
+
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _lines_with_ends(text: str) -> list[str]:
+    """Lines with their own line breaks, split only at ``\\n``, ``\\r\\n`` and ``\\r`` (as pip and LSP do)."""
+    return _LINE.findall(text)
+
+
+def format_diff(path: str, before: str, after: str) -> str:
+    """A unified diff (``a/path`` -> ``b/path``, three lines of context) that ``patch -p1`` and ``git apply``
+    read; a last line without a line break gets git's "No newline at end of file" marker."""
+    out: list[str] = []
+    diff = difflib.unified_diff(
+        _lines_with_ends(before), _lines_with_ends(after), fromfile=f"a/{path}", tofile=f"b/{path}"
+    )
+    for line in diff:
+        if line.startswith(("---", "+++", "@@")):
+            out.append(line if line.endswith("\n") else line + "\n")
+        elif line.endswith(("\n", "\r")):
+            out.append(line)
+        else:
+            out.append(line + "\n\\ No newline at end of file\n")
+    return "".join(out)

@@ -1,19 +1,5 @@
 #!/usr/bin/env bash
-# CI entry point for the VS Code end-to-end test: setup (apt packages, code-server, playwright-core),
-# install the extension's npm dependencies, build, package the .vsix (with the bundled server) and
-# run e2e/run.mjs. Screenshots and logs: <repo>/.artifacts/vscode-e2e/. Prints timings per phase.
+# The VS Code end-to-end test alone, from a fresh checkout: what scripts/ci.sh runs after its static
+# checks and unit tests. Screenshots and logs: <repo>/.artifacts/vscode-e2e/.
 set -euo pipefail
-CLIENT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$CLIENT"
-phase() {
-  local name="$1"; shift
-  local start=$SECONDS
-  echo "::: $name"
-  "$@"
-  echo "::: $name took $((SECONDS - start)) s"
-}
-phase "e2e setup" bash e2e/setup.sh
-phase "npm ci" npm ci --no-audit --no-fund --loglevel=error
-phase "build" npm run --silent build
-phase "package (bundle server + vsce)" npm run --silent package
-phase "e2e run" node e2e/run.mjs
+exec env PINWISE_CI_E2E_ONLY=1 bash "$(dirname "${BASH_SOURCE[0]}")/../scripts/ci.sh"

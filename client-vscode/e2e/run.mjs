@@ -1,19 +1,24 @@
 #!/usr/bin/env node
-// End-to-end test of the packaged extension in a real VS Code (code-server, driven by headless Chromium
-// through playwright-core). Installs the .vsix into a fresh profile, opens the examples folder, opens
-// requirements.txt and checks: the extension activated (status bar), a Pinwise diagnostic in the
-// Problems panel, a hover on a package, and "Pinwise: Select Virtual Environment" from the palette.
-// Screenshots land in .artifacts/vscode-e2e/ (plus page HTML and the browser console on failure).
+// End-to-end test of the packaged extension, with its bundled server, in a real VS Code (code-server,
+// driven by headless Chromium through playwright-core). Installs the .vsix into a fresh profile, serves a
+// package index on 127.0.0.1 (e2e/serve_index.py: the test suite's fake index), opens a copy of examples/
+// with a tiny venv in it, opens requirements.txt and checks: the pip-requirements language, the venv status
+// bar item, an index-backed Pinwise diagnostic in the Problems panel, a hover with the index's summary,
+// "Pinwise: Select Virtual Environment" (picks .venv, the status bar shows it) and "Pinwise: Pin All"
+// (the editor text changes). Every wait is bounded; a failed step leaves a screenshot and the page HTML.
+// Artifacts: <repo>/.artifacts/vscode-e2e/. The last line of output is "N passed, N failed".
 //
-// Environment: PINWISE_E2E_CACHE (code-server lives there, see setup.sh), PINWISE_VSIX, PINWISE_E2E_WORKSPACE
-// (a folder to open instead of examples/), PINWISE_E2E_PYTHON (sets pinwise.interpreter),
-// PINWISE_E2E_TIMEOUT_MS (per wait, default 60000), PINWISE_E2E_KEEP=1 (keep the run folder),
-// PINWISE_E2E_STUB=1 (use e2e/stub_server.py instead of the bundled server: tests the client alone).
+// Environment: PINWISE_E2E_CACHE (code-server lives there, see setup.sh), PINWISE_VSIX,
+// PINWISE_E2E_PYTHON (sets pinwise.interpreter; default: python3 on PATH, as a user would have),
+// PINWISE_E2E_INDEX_PYTHON (runs serve_index.py and makes the venv; default: the repo's .venv, else python3
+// with the bundled libraries on PYTHONPATH), PINWISE_E2E_TIMEOUT_MS (per wait, default 60000),
+// PINWISE_E2E_TOTAL_TIMEOUT_MS (whole run, default 300000), PINWISE_E2E_KEEP=1 (keep the run folder).
 import { spawn, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -26,7 +31,15 @@ const CODE_SERVER = join(CACHE, `code-server-${CODE_SERVER_VERSION}`, "node_modu
 const VSIX = resolve(process.env.PINWISE_VSIX || join(CLIENT, "pinwise.vsix"));
 const ARTIFACTS = join(REPO, ".artifacts", "vscode-e2e");
 const WAIT = Number(process.env.PINWISE_E2E_TIMEOUT_MS || 60_000);
+const TOTAL = Number(process.env.PINWISE_E2E_TOTAL_TIMEOUT_MS || 300_000);
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
+const REPO_PYTHON = join(REPO, ".venv", "bin", "python");
+const INDEX_PYTHON = process.env.PINWISE_E2E_INDEX_PYTHON || (existsSync(REPO_PYTHON) ? REPO_PYTHON : "python3");
+
+// What the e2e index (serve_index.py) serves for the packages of examples/requirements.txt.
+const HOVER_PACKAGE = "gunicorn";
+const HOVER_SUMMARY = "WSGI HTTP Server for UNIX, from the e2e index";
+const OUTDATED = /gunicorn 23\.0\.0 is available/;
 
 const t0 = Date.now();
 const elapsed = () => ((Date.now() - t0) / 1000).toFixed(1) + "s";
@@ -36,6 +49,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 for (const [what, path] of [["code-server (run e2e/setup.sh)", CODE_SERVER], ["the .vsix (npm run package)", VSIX], ["chromium", CHROMIUM]]) {
   if (!existsSync(path)) {
     console.error(`[e2e] missing ${what}: ${path}`);
+    console.log("0 passed, 1 failed");
     process.exit(2);
   }
 }
@@ -47,102 +61,65 @@ const RUN = mkdtempSync("/tmp/pwe2e-");
 const dirs = Object.fromEntries(["tmp", "data", "ext", "xdg-config", "xdg-data", "xdg-cache", "chrome", "ws"].map((d) => [d, join(RUN, d)]));
 Object.values(dirs).forEach((d) => mkdirSync(d, { recursive: true }));
 
-// --- the workspace: a copy of examples/ (so nothing the server writes lands in the repo) -------------
-const examples = process.env.PINWISE_E2E_WORKSPACE || join(REPO, "examples");
-const WS = join(dirs.ws, "examples");
-if (existsSync(join(examples, "requirements.txt"))) {
-  cpSync(examples, WS, { recursive: true, filter: (src) => !/[/\\](\.venv|node_modules|__pycache__)$/.test(src) });
-  log(`workspace: copy of ${examples}`);
-} else {
-  mkdirSync(WS, { recursive: true });
-  writeFileSync(join(WS, "requirements.txt"), "# e2e fallback: examples/requirements.txt does not exist yet\nrequests>=2.31\nfoo==\n--frobnicate\n");
-  log(`workspace: ${examples}/requirements.txt missing, using a generated requirements.txt`);
-}
-const requirementsText = readFileSync(join(WS, "requirements.txt"), "utf8");
-const firstPackage = requirementsText.split(/\r?\n/).map((l) => /^([A-Za-z0-9][A-Za-z0-9._-]*)/.exec(l)?.[1]).find(Boolean);
-
-// --- code-server ---------------------------------------------------------------------------------------
-const env = {
-  ...process.env,
-  TMPDIR: dirs.tmp,
-  XDG_CONFIG_HOME: dirs["xdg-config"],
-  XDG_DATA_HOME: dirs["xdg-data"],
-  XDG_CACHE_HOME: dirs["xdg-cache"],
-};
-delete env.VSCODE_IPC_HOOK_CLI;
-const userSettings = {
-  "workbench.reduceMotion": "on",
-  "workbench.startupEditor": "none",
-  "workbench.tips.enable": false,
-  "workbench.enableExperiments": false,
-  "telemetry.telemetryLevel": "off",
-  "update.mode": "none",
-  "extensions.autoCheckUpdates": false,
-  "extensions.autoUpdate": false,
-  "extensions.ignoreRecommendations": true,
-  "security.workspace.trust.enabled": false,
-  "chat.disableAIFeatures": true,
-  "pinwise.trace.server": "messages",
-  ...(process.env.PINWISE_E2E_PYTHON ? { "pinwise.interpreter": process.env.PINWISE_E2E_PYTHON } : {}),
-};
-// PINWISE_E2E_STUB=1: run e2e/stub_server.py (canned answers) through pinwise.server.path instead of the
-// bundled server, to test the client and this harness on their own. Needs a Python with pygls 2.
-if (process.env.PINWISE_E2E_STUB === "1") {
-  const py = process.env.PINWISE_E2E_STUB_PYTHON || join(REPO, ".venv", "bin", "python");
-  userSettings["pinwise.server.path"] = py;
-  userSettings["pinwise.server.args"] = [join(HERE, "stub_server.py")];
-  log(`stub server: ${py} ${join(HERE, "stub_server.py")}`);
-}
-mkdirSync(join(dirs.data, "User"), { recursive: true });
-writeFileSync(join(dirs.data, "User", "settings.json"), JSON.stringify(userSettings, null, 2));
-
-const common = ["--user-data-dir", dirs.data, "--extensions-dir", dirs.ext];
-log(`installing ${VSIX}`);
-const inst = spawnSync(CODE_SERVER, [...common, "--install-extension", VSIX], { env, encoding: "utf8", timeout: 120_000 });
-writeFileSync(join(ARTIFACTS, "install.log"), `${inst.stdout}\n${inst.stderr}`);
-if (inst.status !== 0) {
-  console.error(`[e2e] --install-extension failed (${inst.status}):\n${inst.stdout}\n${inst.stderr}`);
-  process.exit(1);
-}
-
-const port = await new Promise((res, rej) => {
-  const s = createServer();
-  s.once("error", rej);
-  s.listen(0, "127.0.0.1", () => {
-    const p = s.address().port;
-    s.close(() => res(p));
-  });
-});
-const serverLog = [];
-const cs = spawn(
-  CODE_SERVER,
-  [
-    "--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--disable-telemetry", "--disable-update-check",
-    "--disable-workspace-trust", "--disable-getting-started-override", ...common, WS,
-  ],
-  { env, detached: true, stdio: ["ignore", "pipe", "pipe"] }, // detached: own process group, killed as one
-);
-cs.stdout.on("data", (d) => serverLog.push(String(d)));
-cs.stderr.on("data", (d) => serverLog.push(String(d)));
-
-let browser;
-let page;
 const results = [];
 const consoleLines = [];
+const serverLog = [];
+let browser;
+let page;
+let cs;
+let index;
+let serverDown = "";
+
+function record(name, ok, seconds, extra) {
+  results.push({ name, ok, seconds, ...extra });
+  log(`${ok ? "PASS" : extra?.required === false ? "WARN" : "FAIL"} ${name}${extra?.detail ? `: ${extra.detail}` : ""}${extra?.error ? `: ${extra.error}` : ""}`);
+}
+
+// --- the package index -----------------------------------------------------------------------------------
+async function startIndex() {
+  const env = { ...process.env };
+  if (INDEX_PYTHON !== REPO_PYTHON) {
+    // The fake index needs `packaging`, which the bundle ships.
+    env.PYTHONPATH = join(CLIENT, "bundled", "libs");
+  }
+  const child = spawn(INDEX_PYTHON, [join(HERE, "serve_index.py")], { env, stdio: ["pipe", "pipe", "pipe"] });
+  const errors = [];
+  child.stderr.on("data", (d) => errors.push(String(d)));
+  const url = await new Promise((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`the e2e index did not start within 20 s: ${errors.join("")}`)), 20_000);
+    createInterface({ input: child.stdout }).once("line", (line) => {
+      clearTimeout(timer);
+      res(line.trim());
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      rej(new Error(`the e2e index exited (${code}): ${errors.join("").slice(-1500)}`));
+    });
+  });
+  return { child, url };
+}
+
+// --- the workspace: a copy of examples/ (nothing the server writes lands in the repo) and a tiny venv ------
+const WS = join(dirs.ws, "examples");
+cpSync(join(REPO, "examples"), WS, { recursive: true, filter: (src) => !/[/\\](\.venv|node_modules|__pycache__)$/.test(src) });
+const originalRequirements = readFileSync(join(WS, "requirements.txt"), "utf8");
 
 async function cleanup() {
-  try {
-    await browser?.close();
-  } catch {
-    /* already gone */
-  }
-  for (const sig of ["SIGTERM", "SIGKILL"]) {
-    try {
-      process.kill(-cs.pid, sig); // the whole group: a plain kill leaves the file watcher behind
-    } catch {
-      break;
+  // Bounded: on a loaded machine closing Chromium once took over a minute; code-server's group is killed anyway.
+  await Promise.race([browser?.close().catch(() => undefined), sleep(10_000)]);
+  if (cs) {
+    for (const sig of ["SIGTERM", "SIGKILL"]) {
+      try {
+        process.kill(-cs.pid, sig); // the whole group: a plain kill leaves the file watcher behind
+      } catch {
+        break;
+      }
+      await sleep(sig === "SIGTERM" ? 1500 : 0);
     }
-    await sleep(sig === "SIGTERM" ? 1500 : 0);
+  }
+  if (index) {
+    index.child.stdin.end();
+    index.child.kill("SIGTERM");
   }
   writeFileSync(join(ARTIFACTS, "code-server.log"), serverLog.join(""));
   writeFileSync(join(ARTIFACTS, "browser-console.log"), consoleLines.join("\n"));
@@ -153,12 +130,30 @@ async function cleanup() {
   }
 }
 
+async function finish(exitCode) {
+  await cleanup();
+  const passed = results.filter((r) => r.ok).length;
+  const failed = results.filter((r) => !r.ok && r.required !== false).length;
+  writeFileSync(join(ARTIFACTS, "summary.json"), JSON.stringify({ seconds: (Date.now() - t0) / 1000, results }, null, 2));
+  log(`artifacts in ${ARTIFACTS}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exit(failed > 0 ? 1 : exitCode);
+}
+
+// A run that hangs somewhere no wait covers still ends, with evidence.
+const watchdog = setTimeout(async () => {
+  record("whole run within the time limit", false, TOTAL / 1000, { error: `still running after ${TOTAL / 1000} s` });
+  await snap("failure-timeout");
+  await finish(1);
+}, TOTAL);
+watchdog.unref();
+
 async function snap(name) {
   if (!page) {
     return;
   }
   try {
-    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), timeout: 10_000 });
   } catch (err) {
     log(`screenshot ${name} failed: ${err.message}`);
   }
@@ -169,30 +164,31 @@ async function step(name, fn, { required = true } = {}) {
   const s = Date.now();
   try {
     const detail = await fn();
-    results.push({ name, ok: true, seconds: (Date.now() - s) / 1000, detail });
-    log(`PASS ${name}${detail ? `: ${detail}` : ""}`);
+    record(name, true, (Date.now() - s) / 1000, { detail });
     return true;
   } catch (err) {
-    results.push({ name, ok: false, required, seconds: (Date.now() - s) / 1000, error: String(err?.message ?? err).split("\n")[0] });
-    log(`${required ? "FAIL" : "WARN"} ${name}: ${String(err?.message ?? err).split("\n")[0]}`);
-    const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase();
+    record(name, false, (Date.now() - s) / 1000, { required, error: String(err?.message ?? err).split("\n")[0] });
+    const slug = name.replace(/[^a-z0-9]+/gi, "-").toLowerCase().replace(/-+$/, "");
     await snap(`failure-${slug}`);
     try {
       writeFileSync(join(ARTIFACTS, `failure-${slug}.html`), await page.content());
     } catch {
       /* page gone */
     }
+    await page?.keyboard.press("Escape").catch(() => undefined);
     return false;
   }
 }
 
+const quickInput = () => page.locator(".quick-input-widget .quick-input-box input");
+const quickRows = () => page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
+
 async function palette(command) {
   await page.keyboard.press("Escape");
   await page.keyboard.press("F1");
-  const input = page.locator(".quick-input-widget .quick-input-box input");
-  await input.waitFor({ state: "visible", timeout: 10_000 });
-  await input.fill(">" + command);
-  const row = page.locator(".quick-input-widget .quick-input-list .monaco-list-row", { hasText: command }).first();
+  await quickInput().waitFor({ state: "visible", timeout: 10_000 });
+  await quickInput().fill(">" + command);
+  const row = quickRows().filter({ hasText: command }).first();
   await row.waitFor({ state: "visible", timeout: 10_000 });
   await page.keyboard.press("Enter");
 }
@@ -210,18 +206,120 @@ async function waitUnlessServerDown(locator, timeout) {
   }
 }
 
-/** The text of the Pinwise output channel (the visible part of its editor). */
-async function outputText() {
-  await palette("Pinwise: Show Log");
-  const lines = page.locator(".panel .output-view .view-lines");
-  await lines.first().waitFor({ state: "visible", timeout: 10_000 });
-  await sleep(500);
-  return (await lines.first().innerText()).replace(/\u00a0/g, " ");
+function skipIfServerDown() {
+  if (serverDown) {
+    throw new Error(`not tried, the Pinwise server is down: ${serverDown}`);
+  }
 }
 
-let exitCode = 1;
-let serverDown = "";
+/** The text of the active editor as rendered (Monaco shows every line of this small file). */
+async function editorText() {
+  const lines = page.locator(".editor-instance .monaco-editor .view-lines .view-line");
+  const tops = await lines.evaluateAll((els) => els.map((e) => [parseFloat(e.style.top) || 0, e.textContent ?? ""]));
+  return tops
+    .sort((a, b) => a[0] - b[0])
+    .map((l) => l[1].replace(/\u00a0/g, " "))
+    .join("\n");
+}
+
+/** Polls `read` until `accept` returns true for its value, or the wait ends. */
+async function until(read, accept, timeout, what) {
+  const deadline = Date.now() + timeout;
+  let last;
+  for (;;) {
+    last = await read();
+    if (accept(last)) {
+      return last;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`${what} within ${timeout / 1000} s; last seen: ${JSON.stringify(String(last).slice(0, 300))}`);
+    }
+    await sleep(250);
+  }
+}
+
 try {
+  // Index and venv first: both are plain processes, and a failure here says so plainly.
+  await step("e2e package index on 127.0.0.1", async () => {
+    index = await startIndex();
+    return index.url;
+  });
+  await step("tiny venv in the workspace (python -m venv --without-pip .venv)", async () => {
+    const made = spawnSync(INDEX_PYTHON, ["-m", "venv", "--without-pip", join(WS, ".venv")], { encoding: "utf8", timeout: 60_000 });
+    if (made.status !== 0) {
+      throw new Error(`venv creation failed (${made.status}): ${made.stderr}`);
+    }
+    return join(WS, ".venv");
+  });
+  if (!index) {
+    throw new Error("no package index: the remaining checks would talk to the real index");
+  }
+
+  const env = {
+    ...process.env,
+    TMPDIR: dirs.tmp,
+    XDG_CONFIG_HOME: dirs["xdg-config"],
+    XDG_DATA_HOME: dirs["xdg-data"],
+    XDG_CACHE_HOME: dirs["xdg-cache"],
+    // The server resolves the index as pip would: keep this machine's pip configuration out of it, so the
+    // run talks to the e2e index only.
+    PIP_CONFIG_FILE: "/dev/null",
+  };
+  for (const key of ["VSCODE_IPC_HOOK_CLI", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "VIRTUAL_ENV"]) {
+    delete env[key];
+  }
+  const userSettings = {
+    "workbench.reduceMotion": "on",
+    "workbench.startupEditor": "none",
+    "workbench.tips.enable": false,
+    "workbench.enableExperiments": false,
+    "telemetry.telemetryLevel": "off",
+    "update.mode": "none",
+    "extensions.autoCheckUpdates": false,
+    "extensions.autoUpdate": false,
+    "extensions.ignoreRecommendations": true,
+    "security.workspace.trust.enabled": false,
+    "chat.disableAIFeatures": true,
+    "editor.hover.delay": 200,
+    "pinwise.trace.server": "messages",
+    "pinwise.index.url": index.url,
+    ...(process.env.PINWISE_E2E_PYTHON ? { "pinwise.interpreter": process.env.PINWISE_E2E_PYTHON } : {}),
+  };
+  mkdirSync(join(dirs.data, "User"), { recursive: true });
+  writeFileSync(join(dirs.data, "User", "settings.json"), JSON.stringify(userSettings, null, 2));
+
+  const common = ["--user-data-dir", dirs.data, "--extensions-dir", dirs.ext];
+  const installed = await step("install the .vsix", async () => {
+    const inst = spawnSync(CODE_SERVER, [...common, "--install-extension", VSIX], { env, encoding: "utf8", timeout: 120_000 });
+    writeFileSync(join(ARTIFACTS, "install.log"), `${inst.stdout}\n${inst.stderr}`);
+    if (inst.status !== 0) {
+      throw new Error(`--install-extension failed (${inst.status}): ${inst.stderr || inst.stdout}`);
+    }
+    return VSIX;
+  });
+  if (!installed) {
+    throw new Error("the extension is not installed");
+  }
+
+  const port = await new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const p = s.address().port;
+      s.close(() => res(p));
+    });
+  });
+  cs = spawn(
+    CODE_SERVER,
+    [
+      "--bind-addr", `127.0.0.1:${port}`, "--auth", "none", "--disable-telemetry", "--disable-update-check",
+      "--disable-workspace-trust", "--disable-getting-started-override", ...common, WS,
+    ],
+    { env, detached: true, stdio: ["ignore", "pipe", "pipe"] }, // detached: own process group, killed as one
+  );
+  cs.stdout.on("data", (d) => serverLog.push(String(d)));
+  cs.stderr.on("data", (d) => serverLog.push(String(d)));
+
   const deadline = Date.now() + WAIT;
   for (;;) {
     try {
@@ -239,7 +337,7 @@ try {
   }
   log(`code-server ready on 127.0.0.1:${port}`);
 
-  const ctx = await chromium.launchPersistentContext(dirs.chrome, {
+  browser = await chromium.launchPersistentContext(dirs.chrome, {
     executablePath: CHROMIUM,
     headless: true,
     viewport: { width: 1400, height: 900 },
@@ -247,30 +345,47 @@ try {
     args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
       "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
   });
-  browser = ctx;
-  page = ctx.pages()[0] ?? (await ctx.newPage());
+  page = browser.pages()[0] ?? (await browser.newPage());
   page.setDefaultTimeout(WAIT);
   page.on("console", (m) => consoleLines.push(`[${m.type()}] ${m.text()}`));
   page.on("pageerror", (e) => consoleLines.push(`[pageerror] ${e.message}`));
 
   await step("workbench loads", async () => {
-    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(WS)}`);
+    // Not the "load" event: one slow resource (seen once in 10 runs) holds it back long after the
+    // workbench is usable. The workbench's own elements are what the test needs.
+    await page.goto(`http://127.0.0.1:${port}/?folder=${encodeURIComponent(WS)}`, { waitUntil: "domcontentloaded" });
     await page.locator(".monaco-workbench").waitFor({ state: "visible" });
     await page.locator(".explorer-folders-view .monaco-list-row").first().waitFor({ state: "visible" });
   });
 
-  await step("open requirements.txt", async () => {
+  const opened = await step("open requirements.txt", async () => {
     const row = page.locator(".explorer-folders-view .monaco-list-row", { has: page.locator(".label-name", { hasText: /^requirements\.txt$/ }) }).first();
-    await row.click();
-    await page.locator(".tabs-container .tab", { hasText: "requirements.txt" }).first().waitFor({ state: "visible" });
+    const tab = page.locator(".tabs-container .tab", { hasText: /^requirements\.txt/ }).first();
+    let how = "explorer";
+    try {
+      await row.click({ timeout: 15_000 });
+      await tab.waitFor({ state: "visible", timeout: 10_000 });
+    } catch (err) {
+      // Once in a while the explorer row does not take the click (seen 1 run in 10): Quick Open instead.
+      how = `quick open (explorer click failed: ${String(err?.message ?? err).split("\n")[0]})`;
+      await snap("explorer-click-failed");
+      await page.keyboard.press("Escape");
+      await page.keyboard.press("Control+P");
+      await quickInput().waitFor({ state: "visible", timeout: 10_000 });
+      await quickInput().fill("requirements.txt");
+      await quickRows().filter({ has: page.locator(".label-name", { hasText: /^requirements\.txt$/ }) }).first().click({ timeout: 20_000 });
+      await tab.waitFor({ state: "visible", timeout: 20_000 });
+    }
     await page.locator(".editor-instance .monaco-editor .view-lines").first().waitFor({ state: "visible" });
     // The language mode in the status bar shows that the pip-requirements language is contributed.
-    const mode = page.locator(".statusbar-item", { hasText: /pip requirements/i }).first();
-    await mode.waitFor({ state: "visible", timeout: 20_000 });
-    await sleep(1500); // tokenization runs in a worker: let the colours arrive before the screenshot
-    return "language mode: pip requirements";
+    await page.locator(".statusbar-item", { hasText: /pip requirements/i }).first().waitFor({ state: "visible", timeout: 20_000 });
+    await sleep(1000); // tokenization runs in a worker: let the colours arrive before the screenshot
+    return `language mode: pip requirements (opened from the ${how})`;
   });
   await snap("01-requirements-open");
+  if (!opened) {
+    throw new Error("requirements.txt did not open: every later check needs it");
+  }
 
   await step("extension active (venv status bar item)", async () => {
     const item = page.locator(".statusbar-item", { hasText: /venv/i }).first();
@@ -278,33 +393,31 @@ try {
     return (await item.innerText()).trim();
   });
 
-  await step("Pinwise diagnostic in the Problems panel", async () => {
+  await step("index-backed Pinwise diagnostic in the Problems panel", async () => {
     await palette("View: Focus Problems");
-    const panel = page.locator(".markers-panel");
-    await panel.first().waitFor({ state: "visible", timeout: 15_000 });
-    const row = page.locator(".markers-panel .monaco-list-row", { hasText: /pinwise/i }).first();
+    await page.locator(".markers-panel").first().waitFor({ state: "visible", timeout: 15_000 });
+    const row = page.locator(".markers-panel .monaco-list-row", { hasText: OUTDATED }).first();
     await waitUnlessServerDown(row, WAIT);
-    return (await row.innerText()).replace(/\s+/g, " ").trim().slice(0, 160);
+    const text = (await row.innerText()).replace(/\s+/g, " ").trim();
+    if (!/pinwise/i.test(text)) {
+      throw new Error(`the diagnostic is not from Pinwise: ${text}`);
+    }
+    return text.slice(0, 160);
   });
   await snap("02-problems");
 
-  await step(`hover on ${firstPackage ?? "a package"}`, async () => {
-    if (!firstPackage) {
-      throw new Error("requirements.txt names no package to hover");
-    }
-    if (serverDown) {
-      throw new Error(`not tried, the Pinwise server is down: ${serverDown}`);
-    }
-    const line = page.locator(".editor-instance .monaco-editor .view-lines .view-line", { hasText: new RegExp("^\\s*" + firstPackage.replace(/[.]/g, "\\.")) }).first();
+  await step(`hover on ${HOVER_PACKAGE} shows the index's summary`, async () => {
+    skipIfServerDown();
+    const line = page.locator(".editor-instance .monaco-editor .view-lines .view-line", { hasText: new RegExp(`^\\s*${HOVER_PACKAGE}==`) }).first();
     await line.waitFor({ state: "visible", timeout: 10_000 });
     const box = await line.boundingBox();
-    const hover = page.locator(".monaco-hover:not(.hidden) .monaco-hover-content, .monaco-hover:not(.hidden) .hover-contents").first();
+    const hover = page.locator(".monaco-hover:not(.hidden)", { hasText: HOVER_SUMMARY }).first();
     // Move off and back on: VS Code shows a hover only after the mouse rests on a word.
-    for (let attempt = 0; attempt < 3; attempt++) {
+    for (let attempt = 0; ; attempt++) {
       await page.mouse.move(box.x + 200, box.y + 200);
-      await page.mouse.move(box.x + 4 + firstPackage.length * 3, box.y + box.height / 2, { steps: 4 });
+      await page.mouse.move(box.x + 4 + HOVER_PACKAGE.length * 3, box.y + box.height / 2, { steps: 4 });
       try {
-        await waitUnlessServerDown(hover, WAIT / 3);
+        await waitUnlessServerDown(hover, WAIT / 4);
         break;
       } catch (err) {
         if (attempt === 2 || /server is down/.test(String(err))) {
@@ -312,57 +425,62 @@ try {
         }
       }
     }
-    const text = (await hover.innerText()).replace(/\s+/g, " ").trim();
-    if (!text) {
-      throw new Error("hover is empty");
-    }
-    return text.slice(0, 160);
+    return (await hover.innerText()).replace(/\s+/g, " ").trim().slice(0, 160);
   });
   await snap("03-hover");
 
-  await step("Pinwise: Select Virtual Environment (palette)", async () => {
+  await step("Pinwise: Select Virtual Environment picks .venv, the status bar shows it", async () => {
+    skipIfServerDown();
     await page.mouse.move(5, 5);
     await palette("Pinwise: Select Virtual Environment");
-    const rowsLocator = page.locator(".quick-input-widget .quick-input-list .monaco-list-row");
-    const browse = rowsLocator.filter({ hasText: "Browse" }).first();
-    await waitUnlessServerDown(browse, WAIT);
-    const rows = (await rowsLocator.allInnerTexts()).map((r) => r.replace(/\s+/g, " ").trim());
+    // The list is virtual (only visible rows exist): filter it down to the workspace's venv.
+    await waitUnlessServerDown(quickRows().first(), WAIT);
+    await quickInput().fill(".venv");
+    const venvRow = quickRows().filter({ has: page.locator(".label-name", { hasText: /^\.venv$/ }) }).first();
+    await venvRow.waitFor({ state: "visible", timeout: 10_000 });
     await snap("04-select-venv");
-    let detail = rows.join(" | ").slice(0, 200);
-    const venvRow = rowsLocator.filter({ hasNotText: "Browse" }).first();
-    if ((await venvRow.count()) > 0) {
-      // Pick the first venv the server offered: the server answers with pinwise/venvSelected and the
-      // status bar shows it.
-      const label = (await venvRow.locator(".label-name").first().innerText()).trim();
-      await venvRow.click();
-      const item = page.locator(".statusbar-item", { hasText: label }).first();
-      await item.waitFor({ state: "visible", timeout: 20_000 });
-      await snap("04b-venv-selected");
-      detail += ` -> status bar "${(await item.innerText()).trim()}"`;
-    } else {
-      await page.keyboard.press("Escape");
+    await venvRow.click();
+    const item = page.locator(".statusbar-item", { hasText: "examples/.venv" }).first();
+    await item.waitFor({ state: "visible", timeout: 20_000 });
+    await snap("05-venv-selected");
+    return `status bar: "${(await item.innerText()).trim()}"`;
+  });
+
+  await step("Pinwise: Pin All changes the editor text", async () => {
+    skipIfServerDown();
+    // Focus the editor so "the active file" is requirements.txt.
+    await page.locator(".editor-instance .monaco-editor .view-lines").first().click({ position: { x: 300, y: 5 } });
+    const before = await editorText();
+    await palette("Pinwise: Pin All");
+    const after = await until(editorText, (t) => t !== before, WAIT, "the editor text did not change");
+    const changed = after.split("\n").filter((l, i) => l !== before.split("\n")[i]);
+    if (!changed.some((l) => /==\s*\d/.test(l))) {
+      throw new Error(`no line gained a pin: ${JSON.stringify(changed)}`);
     }
-    return detail;
+    const onDisk = readFileSync(join(WS, "requirements.txt"), "utf8");
+    if (onDisk !== originalRequirements) {
+      throw new Error("the file on disk changed: Pin All must only edit the buffer");
+    }
+    await sleep(300);
+    await snap("06-pin-all");
+    return changed.map((l) => l.trim()).join(" | ").slice(0, 200);
   });
 
   await step("Pinwise log", async () => {
-    const text = await outputText();
+    await palette("Pinwise: Show Log");
+    const lines = page.locator(".panel .output-view .view-lines");
+    await lines.first().waitFor({ state: "visible", timeout: 10_000 });
+    await sleep(500);
+    const text = (await lines.first().innerText()).replace(/\u00a0/g, " ");
     writeFileSync(join(ARTIFACTS, "pinwise-log-visible.txt"), text);
-    await snap("05-pinwise-log");
-    return text.split("\n").filter((l) => /Starting|started|cannot|failed|Error/i.test(l)).slice(0, 3).join(" / ").slice(0, 240);
+    await snap("07-pinwise-log");
+    return text.split("\n").filter((l) => /Starting|Python \d|cannot|failed|Error/i.test(l)).slice(0, 3).join(" / ").slice(0, 240);
   }, { required: false });
 
-  exitCode = results.some((r) => !r.ok && r.required) ? 1 : 0;
+  await finish(0);
 } catch (err) {
   log(`aborted: ${err?.stack ?? err}`);
+  record("run aborted", false, 0, { error: String(err?.message ?? err).split("\n")[0] });
   await snap("failure-aborted");
-  exitCode = 1;
-} finally {
-  await cleanup();
-  const passed = results.filter((r) => r.ok).length;
-  const failed = results.filter((r) => !r.ok && r.required).length;
-  writeFileSync(join(ARTIFACTS, "summary.json"), JSON.stringify({ seconds: (Date.now() - t0) / 1000, results }, null, 2));
-  log(`artifacts in ${ARTIFACTS}`);
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exit(exitCode);
+  await finish(1);
 }

@@ -80,7 +80,8 @@ if find "$LIBS" \( -name '*.so' -o -name '*.pyd' -o -name '*.dylib' \) | grep -q
   exit 1
 fi
 
-if [ ! -f "$LIBS/pinwise/__main__.py" ]; then
-  echo "[bundle] warning: $LIBS/pinwise/__main__.py is missing: \`python -m pinwise serve\` cannot run yet" >&2
+if [ ! -f "$LIBS/pinwise/__main__.py" ] || [ ! -f "$LIBS/pinwise/lsp/server.py" ]; then
+  echo "[bundle] error: the server is missing from $LIBS (pinwise/__main__.py, pinwise/lsp/server.py)" >&2
+  exit 1
 fi
 echo "[bundle] $(ls "$LIBS" | grep -c '\.dist-info$') distributions, $(du -sh "$LIBS" | cut -f1) in $LIBS"

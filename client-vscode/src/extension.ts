@@ -15,12 +15,14 @@ import {
   type LanguageClientOptions,
   type RegistrationData,
   type ServerOptions,
+  WorkDoneProgressCancelNotification,
 } from "vscode-languageclient/node";
 import {
   CMD,
   SERVER_CMD,
   TRUSTED_ONLY,
   commandArgs,
+  folderKey,
   interpreterItems,
   serverCommandsToRegister,
   statusText,
@@ -31,7 +33,8 @@ import {
   type VenvSelected,
 } from "./logic/commands";
 import { VERSION_SCRIPT, interpreterCandidates, judgeVersion, restrictedValue } from "./logic/interpreter";
-import { bundledLibs, serverLaunch, type Launch } from "./logic/launch";
+import { bundledLibs, sameLaunch, serverLaunch, type Launch } from "./logic/launch";
+import { ProgressRouter, type OpenRequest, type ProgressView, type WorkDoneValue } from "./logic/progress";
 import { FILE_PATTERNS, documentSelector, isPinwiseDocument, isRequirementsFile } from "./logic/selector";
 import { initializationOptions, needsRestart, readSettings } from "./logic/settings";
 import { PythonExtensionBridge } from "./python";
@@ -126,11 +129,11 @@ class VenvStatus implements vscode.Disposable {
   }
 
   set(venv: VenvSelected): void {
-    this.venvs.set(venv.workspaceFolder ?? "", venv);
+    const key = folderKey(venv.workspaceFolder);
+    this.venvs.set(key ?? "", venv);
     this.render();
     if (venv.path && vscode.workspace.isTrusted) {
-      const folder = venv.workspaceFolder ? vscode.Uri.parse(venv.workspaceFolder) : undefined;
-      void this.python.useVenv(venv.path, folder);
+      void this.python.useVenv(venv.path, key ? vscode.Uri.file(key) : undefined);
     }
   }
 
@@ -141,7 +144,7 @@ class VenvStatus implements vscode.Disposable {
       return;
     }
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
-    const venv = this.venvs.get(folder?.uri.toString() ?? "") ?? (folder ? undefined : this.venvs.get(""));
+    const venv = this.venvs.get((folder && folderKey(folder.uri.fsPath)) ?? "") ?? (folder ? undefined : this.venvs.get(""));
     const { text, tooltip } = statusText(venv);
     this.item.text = text;
     this.item.tooltip = tooltip;
@@ -159,6 +162,10 @@ class ServerController implements vscode.Disposable {
   private launch: Launch | undefined;
   /** Start/stop/restart run one at a time, in order. */
   private queue: Promise<void> = Promise.resolve();
+  private readonly progress = new ProgressRouter(
+    (request) => openProgress(request),
+    (token) => void this.client?.sendNotification(WorkDoneProgressCancelNotification.type, { token }),
+  );
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -194,7 +201,7 @@ class ServerController implements vscode.Disposable {
   restartIfLaunchChanged(reason: string): Promise<void> {
     return this.serial(async () => {
       const next = await this.resolveLaunch(false);
-      if (next && this.launch && next.command === this.launch.command && next.args.join("\0") === this.launch.args.join("\0")) {
+      if (sameLaunch(next, this.launch)) {
         return;
       }
       this.log.info(`Restarting the server: ${reason}`);
@@ -210,6 +217,11 @@ class ServerController implements vscode.Disposable {
     await this.restartIfLaunchChanged("workspace trusted: workspace interpreter and server settings now apply");
   }
 
+  /** Bytecode of the bundled libraries: compiled once per Python version into always-writable storage. */
+  private pycachePrefix(): string {
+    return join(this.context.globalStorageUri.fsPath, "pycache");
+  }
+
   private config(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration("pinwise");
   }
@@ -220,7 +232,7 @@ class ServerController implements vscode.Disposable {
     const cfg = this.config();
     const serverPath = restrictedValue(cfg.inspect<string>("server.path"), trusted)?.trim() ?? "";
     const serverArgs = restrictedValue(cfg.inspect<string[]>("server.args"), trusted) ?? ["serve"];
-    const pycachePrefix = join(this.context.globalStorageUri.fsPath, "pycache");
+    const pycachePrefix = this.pycachePrefix();
     const base = { extensionPath: this.context.extensionPath, serverArgs, pycachePrefix, env: process.env };
     if (serverPath) {
       return serverLaunch({ ...base, serverPath, interpreter: "" });
@@ -273,7 +285,7 @@ class ServerController implements vscode.Disposable {
       return;
     }
     if (launch.bundled) {
-      mkdirSync(launch.env.PYTHONPYCACHEPREFIX as string, { recursive: true });
+      mkdirSync(this.pycachePrefix(), { recursive: true });
     }
     this.log.info(`Starting: ${launch.command} ${launch.args.join(" ")} (cwd ${launch.cwd})`);
     const serverOptions: ServerOptions = { command: launch.command, args: launch.args, options: { cwd: launch.cwd, env: launch.env } };
@@ -286,6 +298,17 @@ class ServerController implements vscode.Disposable {
       diagnosticCollectionName: "pinwise",
       synchronize: { configurationSection: "pinwise" },
       initializationOptions: initializationOptions(readSettings((k) => this.config().get(k)), trusted),
+      middleware: {
+        // Server progress goes through ProgressRouter (notifications for what the user waits for) instead of
+        // vscode-languageclient's status-bar-only progress; `next` still runs for "end" so its bookkeeping
+        // for the token is released.
+        handleWorkDoneProgress: (token, params, next) => {
+          this.progress.handle(token, params as WorkDoneValue);
+          if (params.kind === "end") {
+            next(token, params);
+          }
+        },
+      },
     };
     const client = new LanguageClient("pinwise", "Pinwise", serverOptions, clientOptions);
     keepClientCommandsOutOfServerRegistration(client);
@@ -312,6 +335,7 @@ class ServerController implements vscode.Disposable {
     const client = this.client;
     this.client = undefined;
     this.launch = undefined;
+    this.progress.closeAll();
     if (!client) {
       return;
     }
@@ -469,4 +493,41 @@ function keepClientCommandsOutOfServerRegistration(client: LanguageClient): void
   const register = feature.register.bind(feature);
   feature.register = (data: RegistrationData<ExecuteCommandOptions>) =>
     register({ ...data, registerOptions: { ...data.registerOptions, commands: serverCommandsToRegister(data.registerOptions.commands) } });
+}
+
+/** Shows one server progress in VS Code until the router closes it. */
+function openProgress(request: OpenRequest): ProgressView {
+  type Update = { message?: string; increment?: number };
+  let closed = false;
+  let finish: (() => void) | undefined;
+  let sink: vscode.Progress<Update> | undefined;
+  // withProgress may call back later than the first report or even the close: keep both until then.
+  const early: Update[] = [];
+  const notification = request.place === "notification";
+  void vscode.window.withProgress(
+    {
+      location: notification ? vscode.ProgressLocation.Notification : vscode.ProgressLocation.Window,
+      title: notification ? `Pinwise: ${request.title}` : request.title,
+      cancellable: request.cancellable,
+    },
+    (progress, token) => {
+      sink = progress;
+      early.splice(0).forEach((update) => progress.report(update));
+      token.onCancellationRequested(() => request.onCancel());
+      return closed ? Promise.resolve() : new Promise<void>((resolve) => (finish = resolve));
+    },
+  );
+  return {
+    report: (update) => {
+      if (sink) {
+        sink.report(update);
+      } else {
+        early.push(update);
+      }
+    },
+    close: () => {
+      closed = true;
+      finish?.();
+    },
+  };
 }

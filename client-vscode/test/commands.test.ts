@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { CMD, TRUSTED_ONLY, commandArgs, interpreterItems, serverCommandsToRegister, statusText, venvItems } from "../src/logic/commands";
+import { CMD, TRUSTED_ONLY, commandArgs, folderKey, interpreterItems, serverCommandsToRegister, statusText, venvItems } from "../src/logic/commands";
 
 test("server commands that share an id with a palette command are not registered twice", () => {
   assert.deepEqual(serverCommandsToRegister(["pinwise.listVenvs", "pinwise.selectVenv", "pinwise.pinAll", "pinwise.applyFix"]), [
@@ -48,4 +48,31 @@ test("statusText", () => {
   assert.match(statusText(undefined).text, /No venv/);
   assert.equal(statusText({ workspaceFolder: "file:///w/app", path: "/w/app/.venv", pythonVersion: "3.12.1" }).text, "$(python) app/.venv (3.12.1)");
   assert.equal(statusText({ workspaceFolder: "file:///w", path: "/envs/tools" }).text, "$(python) tools");
+});
+
+/** check_folderKey: the notification's folder and VS Code's folder must land on the same key. */
+function checkFolderKey(input: string | null | undefined, platform: NodeJS.Platform, expected: string | undefined) {
+  assert.equal(folderKey(input, platform), expected, `${JSON.stringify(input)} on ${platform}`);
+}
+
+test("folderKey: the server's path and VS Code's URI or fsPath of the same folder agree", () => {
+  const cases: [string | null | undefined, NodeJS.Platform, string | undefined][] = [
+    ["/w/app", "linux", "/w/app"], // pinwise/venvSelected sends a path
+    ["/w/app/", "linux", "/w/app"],
+    ["file:///w/app", "linux", "/w/app"], // a URI is accepted too
+    ["file:///w/my%20app", "linux", "/w/my app"],
+    ["/", "linux", "/"],
+    ["c:\\w\\app", "win32", "C:\\w\\app"], // VS Code's fsPath lowercases the drive letter
+    ["C:\\w\\app\\", "win32", "C:\\w\\app"],
+    ["file:///c%3A/w/app", "win32", "C:\\w\\app"],
+    ["C:/w/app", "win32", "C:\\w\\app"],
+    ["C:\\", "win32", "C:\\"],
+    ["vscode-remote://ssh/w/app", "linux", undefined],
+    ["", "linux", undefined],
+    [null, "linux", undefined],
+    [undefined, "linux", undefined],
+  ];
+  for (const [input, platform, expected] of cases) {
+    checkFolderKey(input, platform, expected);
+  }
 });

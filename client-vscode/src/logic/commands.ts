@@ -1,5 +1,6 @@
 // Commands: ids, which ones the server runs, and how their choices and results are shown. vscode-free.
 import { basename, dirname, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 
 export const CMD = {
   createVenv: "pinwise.createVenv",
@@ -136,6 +137,7 @@ export function interpreterItems(result: unknown): PickItem<InterpreterInfo>[] {
 
 /** The venv reported by the `pinwise/venvSelected` notification. */
 export interface VenvSelected {
+  /** The folder as a file-system path (what the server sends) or a `file://` URI. */
   workspaceFolder: string;
   path: string | null;
   pythonVersion?: string | null;
@@ -155,4 +157,32 @@ export function statusText(venv: VenvSelected | undefined): { text: string; tool
 /** Arguments of every server-side command: one object with the document and its workspace folder. */
 export function commandArgs(uri: string | undefined, workspaceFolder: string | undefined, extra: Record<string, unknown> = {}) {
   return [{ uri: uri ?? null, workspaceFolder: workspaceFolder ?? null, ...extra }];
+}
+
+/**
+ * The key the status bar files a venv under: the folder's file-system path, whether the notification names
+ * the folder by path (as the server does) or by `file://` URI. Trailing separators and, on Windows, the
+ * case of the drive letter do not matter. Undefined for anything else (another URI scheme, no folder).
+ */
+export function folderKey(folder: string | null | undefined, platform: NodeJS.Platform = process.platform): string | undefined {
+  if (typeof folder !== "string" || folder === "") {
+    return undefined;
+  }
+  let path = folder;
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(folder)) {
+    if (!folder.toLowerCase().startsWith("file://")) {
+      return undefined;
+    }
+    try {
+      path = fileURLToPath(folder, { windows: platform === "win32" });
+    } catch {
+      return undefined;
+    }
+  }
+  if (platform === "win32") {
+    path = path.replace(/\//g, "\\").replace(/^([a-z]):/, (_, d: string) => d.toUpperCase() + ":");
+  }
+  const trimmed = path.replace(/[\\/]+$/, "");
+  // A root keeps its separator: "/" and "C:\\".
+  return trimmed === "" ? path.slice(0, 1) : /^[A-Za-z]:$/.test(trimmed) ? trimmed + "\\" : trimmed;
 }

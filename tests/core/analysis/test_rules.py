@@ -330,3 +330,13 @@ def test_unpinned_gains_latest_version_fixes_from_the_index(
     assert [fix.title for fix in finding.fixes] == expected_fixes
     text, _ = strip_markers(marked)
     assert apply_edits(text, finding.fixes[0].edits) == fixed_text
+
+
+def test_a_rejected_requirement_gets_its_syntax_error_only() -> None:
+    check_findings(
+        "foo«==»\nbar==1\n",
+        ["invalid-requirement"],
+        index=None,
+        settings=APP,
+        only={"invalid-requirement", "unpinned"},
+    )

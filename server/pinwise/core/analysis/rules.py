@@ -184,9 +184,13 @@ def policy_findings(
     if context.constraints_file:
         return []
     items = _requirement_items(document)
+    # A requirement pip would reject already has its syntax error; "unpinned" on top of it is noise.
+    problems = [p.span for p in document.problems if p.severity >= Severity.ERROR]
     found: list[Finding] = []
     for dependency in document.dependencies if only is None else only:
         if dependency.name is None or _is_exempt(dependency, items.get(id(dependency))):
+            continue
+        if any(dependency.span.start <= span.start <= dependency.span.end for span in problems):
             continue
         if _is_poetry_union(dependency):
             continue

@@ -567,7 +567,6 @@ async def _create_and_install(
                 result["install"] = answer["install"]
                 return result
     if settings.venv.gitignore:
-        await asyncio.to_thread(_ignore_in_git, environment.path)
         from pinwise.lsp.features.workflows import ignore_venv_in_git
 
         await ignore_venv_in_git(server, environment.path)
@@ -591,16 +590,6 @@ def _report(
     else:
         server.show_message(_failure_message(failed, message, tail), types.MessageType.Error)
     return {"status": status.value, "message": message, "output": list(tail)}
-
-
-def _ignore_in_git(env_path: Path) -> None:
-    """A ``.gitignore`` holding ``*`` inside the new environment keeps it out of version control."""
-    ignore = env_path / ".gitignore"
-    if not ignore.exists():
-        try:
-            ignore.write_text("*\n", encoding="utf-8")
-        except OSError as error:
-            logger.warning("Cannot write %s: %s", ignore, error)
 
 
 # -- installDependencies ------------------------------------------------------------------------------------

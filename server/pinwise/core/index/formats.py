@@ -272,21 +272,54 @@ def parse_project_html(body: bytes, url: str, name: str) -> ProjectPage:
 _LIST_ANCHOR = re.compile(rb"<a\b[^>]*>([^<]*)</a\s*>", re.IGNORECASE)
 
 
+# A whole index lists ~700,000 projects; json.loads would build a dict per project (hundreds of MB at the
+# peak) only to read one key, so the names are picked out of the bytes. Each match is a complete JSON string
+# literal, decoded with json.loads only when it holds an escape.
+_JSON_PROJECT_NAME = re.compile(rb'"name"\s*:\s*"([^"\\]*(?:\\.[^"\\]*)*)"')
+_JSON_PROJECTS_KEY = re.compile(rb'"projects"\s*:\s*\[')
+
+
+def _json_project_names(body: bytes) -> list[str]:
+    head = body[:4096]
+    if not body.lstrip().startswith(b"{") or not body.rstrip().endswith(b"}"):
+        raise FormatError("project list is not a complete JSON object")
+    if _JSON_PROJECTS_KEY.search(body) is None:
+        raise FormatError("project list has no projects")
+    version = re.search(rb'"api-version"\s*:\s*"([^"]*)"', head) or re.search(
+        rb'"api-version"\s*:\s*"([^"]*)"', body[-4096:]
+    )
+    if version is not None:
+        _check_api_version({"meta": {"api-version": version.group(1).decode("ascii", "replace")}})
+    names: list[str] = []
+    for match in _JSON_PROJECT_NAME.finditer(body):
+        literal = match.group(1)
+        if b"\\" in literal:
+            try:
+                names.append(json.loads(b'"' + literal + b'"'))
+            except ValueError:
+                continue
+        else:
+            names.append(literal.decode("utf-8", "replace"))
+    return names
+
+
 def parse_project_list(body: bytes, content_type: str) -> list[str]:
     """Canonical names of every project an index lists, sorted and without duplicates."""
     if _page_kind(body, content_type) == "json":
-        data = _load_json(body)
-        _check_api_version(data)
-        projects = data.get("projects")
-        if not isinstance(projects, list):
-            raise FormatError("project list has no projects")
-        raw = [p["name"] for p in projects if isinstance(p, dict) and isinstance(p.get("name"), str)]
+        raw = _json_project_names(body)
     else:
         if b"<" not in body[:4096] and body.strip():
             raise FormatError("page is not HTML")
         import html
 
-        raw = [html.unescape(m.decode("utf-8", "replace")).strip() for m in _LIST_ANCHOR.findall(body)]
+        # A generator into the set: no list of 700,000 intermediate strings at the peak.
+        return sorted(
+            {
+                canonicalize_name(name)
+                for match in _LIST_ANCHOR.finditer(body)
+                if (name := html.unescape(match.group(1).decode("utf-8", "replace")).strip())
+            }
+        )
     return sorted({canonicalize_name(n) for n in raw if n})
 
 

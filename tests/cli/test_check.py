@@ -54,9 +54,7 @@ def check_cli(
             {"requirements.txt": "ok==1.0\nfoo==\n--frobnicate\n"},
             ["requirements.txt"],
             [
-                # The parser recovers the name of a broken requirement, so the policy still sees it.
-                "requirements.txt:2:1: warning unpinned foo has no version constraint; "
-                "an application should pin an exact version (==)",
+                # A requirement pip rejects gets its syntax error only, not "unpinned" as well.
                 "requirements.txt:2:4: error invalid-requirement "
                 "Expected semicolon (after name with no version specifier) or end",
                 "requirements.txt:3:1: error unknown-option no such option: --frobnicate",

@@ -74,6 +74,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     guarded(CMD.installDependencies, () => c.runOnFile(SERVER_CMD.installDependencies, "install from")),
     guarded(CMD.pinAll, () => c.runOnFile(SERVER_CMD.pinAll, "pin")),
     guarded(CMD.updateAll, () => c.runOnFile(SERVER_CMD.updateAll, "update")),
+    guarded(CMD.compile, () => c.runOnFile(SERVER_CMD.compile, "compile")),
+    guarded(CMD.freeze, () => c.runOnFile(SERVER_CMD.freeze, "freeze the environment into")),
+    guarded(CMD.sync, () => c.runOnFile(SERVER_CMD.sync, "sync the environment with")),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (needsRestart((s) => e.affectsConfiguration(s))) {
         void c.restart("interpreter or server settings changed");

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { test } from "node:test";
-import { CMD, TRUSTED_ONLY, commandArgs, folderKey, interpreterItems, serverCommandsToRegister, statusText, venvItems } from "../src/logic/commands";
+import { readFileSync } from "node:fs";
+import { CMD, COMMAND_TITLES, TRUSTED_ONLY, commandArgs, folderKey, interpreterItems, serverCommandsToRegister, statusText, venvItems } from "../src/logic/commands";
 
 test("server commands that share an id with a palette command are not registered twice", () => {
   assert.deepEqual(serverCommandsToRegister(["pinwise.listVenvs", "pinwise.selectVenv", "pinwise.pinAll", "pinwise.applyFix"]), [
@@ -11,11 +12,22 @@ test("server commands that share an id with a palette command are not registered
 });
 
 test("restricted mode refuses the commands that run, install or write", () => {
-  for (const c of [CMD.createVenv, CMD.selectVenv, CMD.installDependencies, CMD.pinAll, CMD.updateAll]) {
+  for (const c of [CMD.createVenv, CMD.selectVenv, CMD.installDependencies, CMD.pinAll, CMD.updateAll, CMD.compile, CMD.freeze, CMD.sync]) {
     assert.ok(TRUSTED_ONLY.has(c), c);
   }
   assert.ok(!TRUSTED_ONLY.has(CMD.restartServer));
   assert.ok(!TRUSTED_ONLY.has(CMD.showLog));
+});
+
+test("every palette command has a title in package.json and in COMMAND_TITLES", () => {
+  // npm runs the tests from client-vscode/, next to the manifest.
+  const manifest = JSON.parse(readFileSync("package.json", "utf8"));
+  const contributed = new Map<string, string>(
+    manifest.contributes.commands.map((c: { command: string; title: string }) => [c.command, c.title]),
+  );
+  for (const id of Object.values(CMD)) {
+    assert.equal(contributed.get(id), COMMAND_TITLES[id], id);
+  }
 });
 
 test("commandArgs: one object with uri and workspaceFolder", () => {

@@ -8,6 +8,9 @@ export const CMD = {
   installDependencies: "pinwise.installDependencies",
   pinAll: "pinwise.pinAll",
   updateAll: "pinwise.updateAll",
+  compile: "pinwise.compile",
+  freeze: "pinwise.freeze",
+  sync: "pinwise.sync",
   restartServer: "pinwise.restartServer",
   showLog: "pinwise.showLog",
 } as const;
@@ -21,6 +24,9 @@ export const SERVER_CMD = {
   installDependencies: "pinwise.installDependencies",
   pinAll: "pinwise.pinAll",
   updateAll: "pinwise.updateAll",
+  compile: "pinwise.compile",
+  freeze: "pinwise.freeze",
+  sync: "pinwise.sync",
 } as const;
 
 /** Palette commands this extension registers itself. */
@@ -41,6 +47,9 @@ export const TRUSTED_ONLY: ReadonlySet<string> = new Set<string>([
   CMD.installDependencies,
   CMD.pinAll,
   CMD.updateAll,
+  CMD.compile,
+  CMD.freeze,
+  CMD.sync,
 ]);
 
 export const COMMAND_TITLES: Record<string, string> = {
@@ -49,6 +58,9 @@ export const COMMAND_TITLES: Record<string, string> = {
   [CMD.installDependencies]: "Install Dependencies",
   [CMD.pinAll]: "Pin All",
   [CMD.updateAll]: "Update All",
+  [CMD.compile]: "Compile Requirements",
+  [CMD.freeze]: "Freeze Environment into Requirements",
+  [CMD.sync]: "Sync Environment with File",
   [CMD.restartServer]: "Restart Server",
   [CMD.showLog]: "Show Log",
 };

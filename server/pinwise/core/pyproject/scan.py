@@ -54,6 +54,13 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 TOML_SYNTAX = "toml-syntax"
+# Arrays and inline tables nested deeper than this are skipped with a problem: no real file nests this deep,
+# and each level costs the recursive scanner (and tomllib) stack frames, so 10,000 ``[`` would otherwise
+# exhaust Python's recursion limit.
+MAX_NESTING = 100
+# tomllib takes time quadratic in the number of parts of a dotted key (20,000 parts take seconds), so a key
+# longer than this is reported instead of handed to it.
+MAX_KEY_PARTS = 256
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -248,6 +255,9 @@ def check_toml_syntax(text: str) -> Problem | None:
             offset = _offset_of(text, int(position.group(1)), int(position.group(2)))
         message = _TOMLLIB_AT_END.sub("", _TOMLLIB_POSITION.sub("", message)).strip() or "Invalid TOML"
         return Problem(TOML_SYNTAX, f"{message} (TOML syntax)", _error_span(text, offset))
+    except (RecursionError, MemoryError):
+        # tomllib recurses once per nested array or table: a hostile file can exhaust the stack or memory.
+        return Problem(TOML_SYNTAX, "This file is nested too deeply to be read as TOML", _error_span(text, 0))
     except Exception:  # tomllib documents only TOMLDecodeError; never let the language server fall over.
         logger.exception("tomllib failed unexpectedly")
         return None
@@ -318,7 +328,12 @@ def scan_toml(text: str) -> TomlDocument:
     """Scan ``text`` into a tree with spans; never raises. Problems are judged as the module says."""
     scanner = _Scanner(text)
     scanner.document()
-    verdict = check_toml_syntax(text)
+    if scanner.longest_key is not None:
+        verdict: Problem | None = Problem(
+            TOML_SYNTAX, f"A dotted key of more than {MAX_KEY_PARTS} parts is not read", scanner.longest_key
+        )
+    else:
+        verdict = check_toml_syntax(text)
     if verdict is None:
         # tomllib accepts the text, so whatever the scanner disliked was a false alarm of its recovery.
         problems: list[Problem] = []
@@ -350,6 +365,10 @@ class _Scanner:
         self.problems: list[Problem] = []
         # Line ranges where a problem was reported, so that tomllib's message for the same place is dropped.
         self.regions: list[tuple[int, int]] = []
+        # How many arrays and inline tables enclose the value being scanned (see MAX_NESTING).
+        self.depth = 0
+        # The first key of more than MAX_KEY_PARTS parts, if any.
+        self.longest_key: Span | None = None
 
     # ---- problems and positions -------------------------------------------------------------------
 
@@ -528,6 +547,8 @@ class _Scanner:
                 self.skip_spaces()
                 continue
             self.pos = after
+            if len(parts) > MAX_KEY_PARTS and self.longest_key is None:
+                self.longest_key = Span(start, after)
             return TomlKey(tuple(parts), Span(start, after))
 
     def key_part(self) -> KeyPart | None:
@@ -559,10 +580,15 @@ class _Scanner:
             return self.multiline_basic_string() if text.startswith('"""', start) else self.basic_string()
         if char == "'":
             return self.multiline_literal_string() if text.startswith("'''", start) else self.literal_string()
-        if char == "[":
-            return self.array()
-        if char == "{":
-            return self.inline_table()
+        if char in "[{" and char:
+            if self.depth >= MAX_NESTING:
+                self.skip_nested(start)
+                return None
+            self.depth += 1
+            try:
+                return self.array() if char == "[" else self.inline_table()
+            finally:
+                self.depth -= 1
         scalar = _SCALAR.match(text, start) if char else None
         if scalar is not None and _is_scalar(scalar.group()):
             self.pos = scalar.end()
@@ -583,6 +609,27 @@ class _Scanner:
                 "Expected a value (a string, number, boolean, array or table)", Span(start, start + 1)
             )
         return None
+
+    def skip_nested(self, start: int) -> None:
+        """Report a container nested deeper than MAX_NESTING and skip to its balanced end (or the text's)."""
+        text = self.text
+        level = 0
+        pos = start
+        while pos < self.n:
+            char = text[pos]
+            if char in "[{":
+                level += 1
+            elif char in "]}":
+                level -= 1
+                if level == 0:
+                    pos += 1
+                    break
+            pos += 1
+        self.problem(
+            f"Arrays and inline tables nested deeper than {MAX_NESTING} levels are not read",
+            Span(start, start + 1),
+        )
+        self.pos = pos
 
     def basic_string(self) -> TomlString:
         text = self.text

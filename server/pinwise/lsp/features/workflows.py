@@ -328,10 +328,10 @@ async def run_sync(server: PinwiseServer, argument: dict[str, Any]) -> dict[str,
     def read_text(name: str) -> str | None:
         if name in open_texts:
             return open_texts[name]
-        try:
-            return Path(name).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            return None
+        # Never Path.read_text: an include of /dev/stdin would read the protocol stream, /dev/zero never ends.
+        from pinwise.core.files import read_dependency_file
+
+        return read_dependency_file(Path(name)).text
 
     graph = await asyncio.to_thread(resolve_includes, str(path), read_text)
     if str(path) not in graph.files:

@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pinwise.core.files import FileKind, classify
-from pinwise.core.model import Dependency, Problem
+from pinwise.core.model import Dependency, Problem, Severity
 from pinwise.core.pyproject import PyprojectFile, parse_pyproject
 from pinwise.core.requirements import RequirementItem, RequirementsFile, parse_requirements
-from pinwise.core.text import LineIndex
+from pinwise.core.text import LineIndex, Span
 
 __all__ = ["Document", "parse_document"]
 
@@ -75,6 +75,13 @@ class Document:
         return "\n"
 
 
+# Real dependency files are a few hundred kilobytes at most (a pip-compile output with hashes for 500
+# packages is ~300 KB). Beyond this, parsing and analysing on every keystroke would take seconds and hundreds
+# of MB, so a larger text gets one clear problem instead of a parse.
+MAX_DOCUMENT_CHARS = 5_000_000
+TOO_LARGE = "file-too-large"
+
+
 def parse_document(
     text: str, path: str | Path | None, kind: FileKind | None = None, version: int | None = None
 ) -> Document:
@@ -85,7 +92,21 @@ def parse_document(
         kind = (classify(resolved) if resolved is not None else None) or FileKind.REQUIREMENTS
     path_text = str(resolved) if resolved is not None else None
     parsed: RequirementsFile | PyprojectFile
-    if kind is FileKind.PYPROJECT:
+    if len(text) > MAX_DOCUMENT_CHARS:
+        parsed = (PyprojectFile if kind is FileKind.PYPROJECT else RequirementsFile)(
+            path=path_text, text=text
+        )
+        first_line = len(text.splitlines()[0]) if text else 0
+        parsed.problems.append(
+            Problem(
+                TOO_LARGE,
+                f"This file has {len(text):,} characters; Pinwise checks files of up to "
+                f"{MAX_DOCUMENT_CHARS:,} characters (real dependency files are far smaller).",
+                Span(0, min(first_line, 200)),
+                Severity.WARNING,
+            )
+        )
+    elif kind is FileKind.PYPROJECT:
         parsed = parse_pyproject(text, path_text)
     else:
         parsed = parse_requirements(text, path_text)

@@ -109,7 +109,8 @@ class ReadResult:
     error: str | None = None
 
 
-# A dependency file larger than this is refused rather than parsed, to keep time and memory bounded.
+# A dependency file larger than this is refused rather than read, to keep time and memory bounded; up to it,
+# a text longer than document.MAX_DOCUMENT_CHARS is read but not parsed ("file-too-large").
 MAX_FILE_BYTES = 64 * 1024 * 1024
 
 

@@ -8,6 +8,7 @@ points; conversion to UTF-16 (or another negotiated encoding) happens only at th
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
 
 
@@ -39,6 +40,9 @@ class Span:
         return Span(min(self.start, other.start), max(self.end, other.end))
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
 @dataclass(frozen=True, slots=True, order=True)
 class Position:
     """A zero-based line and a zero-based column counted in code points."""
@@ -60,26 +64,12 @@ class LineIndex:
         self.text = text
         starts = [0]
         ends: list[int] = []
-        i = 0
-        n = len(text)
-        find_n = text.find
-        while True:
-            # Find the next \n or \r, whichever comes first.
-            a = find_n("\n", i)
-            b = find_n("\r", i)
-            if a < 0 and b < 0:
-                break
-            if b < 0 or (0 <= a < b):
-                ends.append(a)
-                i = a + 1
-            elif b + 1 < n and text[b + 1] == "\n":
-                ends.append(b)
-                i = b + 2
-            else:
-                ends.append(b)
-                i = b + 1
-            starts.append(i)
-        ends.append(n)
+        # One regex pass (linear): searching for "\r" and "\n" separately rescans the rest of a text that has
+        # no "\r" at every line, which was quadratic.
+        for match in _LINE_BREAK.finditer(text):
+            ends.append(match.start())
+            starts.append(match.end())
+        ends.append(len(text))
         self._starts = starts
         self._line_ends = ends
 

@@ -85,6 +85,7 @@ _TABLE: tuple[tuple[str, Severity, Category, bool, str], ...] = (
         "A comment ends with '\\', so the next line is part of the comment.",
     ),
     ("internal-error", W, _S, False, "A bug in Pinwise; the file was read as far as possible."),
+    ("file-too-large", W, _S, False, "The file is too large to check (over 5,000,000 characters)."),
     # pyproject.toml (pinwise.core.pyproject).
     ("toml-syntax", E, _S, False, "The file is not valid TOML."),
     ("invalid-value", E, _S, False, "A value has the wrong TOML type."),

@@ -42,6 +42,8 @@ from pinwise.core.index.auth import (
 logger = logging.getLogger(__name__)
 
 MAX_REDIRECTS = 10
+# Most index answers are far below this; only a body beyond it waits for the one large-body slot.
+SMALL_BODY_BYTES = 2 * 1024 * 1024
 # Local reads below this size are done on the event loop; larger ones go to a worker thread.
 _SMALL_READ = 256 * 1024
 
@@ -157,6 +159,9 @@ class Transport:
         self._timeout = timeout
         self._max_bytes = max_bytes
         self._semaphore = asyncio.Semaphore(max(1, concurrency))
+        # Bodies beyond SMALL_BODY_BYTES are read one at a time: sixteen downloads of a huge (or hostile,
+        # endless) body would otherwise each hold up to ``max_bytes`` at once. Small bodies never wait.
+        self._large_body = asyncio.Lock()
         self._inflight: dict[tuple[object, ...], asyncio.Task[Response]] = {}
         # trust_env makes httpx honour HTTP(S)_PROXY, ALL_PROXY and NO_PROXY like pip does; redirects are
         # followed by hand below so that credentials are chosen per host and never forwarded to another one.
@@ -261,11 +266,24 @@ class Transport:
                     raise FetchError("response too large")
                 chunks: list[bytes] = []
                 received = 0
-                async for chunk in resp.aiter_bytes():
-                    received += len(chunk)
-                    if received > max_bytes:
-                        raise FetchError("response too large")
-                    chunks.append(chunk)
+                holds_large_slot = False
+                try:
+                    async for chunk in resp.aiter_bytes():
+                        received += len(chunk)
+                        if received > max_bytes:
+                            raise FetchError("response too large")
+                        if received > SMALL_BODY_BYTES and not holds_large_slot:
+                            await self._large_body.acquire()
+                            holds_large_slot = True
+                        chunks.append(chunk)
+                except BaseException:
+                    # A failure's traceback keeps this frame alive (coalesced callers, cached task results):
+                    # drop what was read so an aborted 32 MB body is not held with it.
+                    chunks.clear()
+                    raise
+                finally:
+                    if holds_large_slot:
+                        self._large_body.release()
                 return Response(
                     url=strip_credentials(str(resp.url))[0],
                     status=resp.status_code,

@@ -29,6 +29,9 @@ PUBLISH_DELAY = 0.05
 # a 300-dependency file then publishes a few times while it loads rather than forty times.
 FINDINGS_PER_DELAY = 50
 MAX_PUBLISH_DELAY = 0.5
+# After a keystroke the index pass waits this long: typing bursts start one pass, not one per key, and the
+# local findings just published reach the client before the index pass takes the event loop.
+TYPING_PAUSE = 0.15
 # A file with more dependencies than this shows a progress bar while its index data loads.
 PROGRESS_THRESHOLD = 50
 
@@ -102,8 +105,9 @@ def refresh_includes(server: PinwiseServer, doc: OpenDocument) -> None:
     doc.included_files = tuple(graph.files[t] for t in dict.fromkeys(targets) if t in graph.files)
 
 
-def analyse(server: PinwiseServer, uri: str) -> None:
-    """Publish the local findings of ``uri`` now and start (or restart) its index-backed analysis."""
+def analyse(server: PinwiseServer, uri: str, *, typing: bool = False) -> None:
+    """Publish the local findings of ``uri`` now and start (or restart) its index-backed analysis (after
+    :data:`TYPING_PAUSE` when ``typing``: an edit rather than an open)."""
     doc = server.documents.get(uri)
     if doc is None:
         return
@@ -124,10 +128,13 @@ def analyse(server: PinwiseServer, uri: str) -> None:
     doc.index_anchors = [anchor for _, anchor in kept]
     publish(server, doc)
     logger.debug("Local analysis of %s in %.1f ms", doc.path.name, (time.perf_counter() - started) * 1000)
-    server.analyses.start(uri, _index_phase(server, uri, doc.version), f"analyse {doc.path.name}")
+    pause = TYPING_PAUSE if typing else 0.0
+    server.analyses.start(uri, _index_phase(server, uri, doc.version, pause), f"analyse {doc.path.name}")
 
 
-async def _index_phase(server: PinwiseServer, uri: str, version: int | None) -> None:
+async def _index_phase(server: PinwiseServer, uri: str, version: int | None, pause: float = 0.0) -> None:
+    if pause:
+        await asyncio.sleep(pause)  # a newer keystroke cancels this task while it waits
     doc = server.documents.get(uri)
     if doc is None:
         return

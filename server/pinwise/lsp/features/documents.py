@@ -76,7 +76,7 @@ def register(server: PinwiseServer) -> None:
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: PinwiseServer, params: types.DidChangeTextDocumentParams) -> None:
         if refresh(ls, params.text_document.uri) is not None:
-            analyse(ls, params.text_document.uri)
+            analyse(ls, params.text_document.uri, typing=True)
             analyse_includers(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)

@@ -28,6 +28,7 @@ class Document:
     version: int | None = None
     _lines: LineIndex | None = field(default=None, repr=False)
     _items_by_dependency: dict[int, RequirementItem] | None = field(default=None, repr=False)
+    _uses_hashes: bool | None = field(default=None, repr=False)
 
     @property
     def lines(self) -> LineIndex:
@@ -59,6 +60,13 @@ class Document:
                 {id(item.dependency): item for item in requirements.requirements} if requirements else {}
             )
         return self._items_by_dependency
+
+    @property
+    def uses_hashes(self) -> bool:
+        """True when a requirement carries ``--hash`` (pip's hash-checking mode), computed once."""
+        if self._uses_hashes is None:
+            self._uses_hashes = any(item.hashes for item in self.requirement_items.values())
+        return self._uses_hashes
 
     @property
     def pyproject(self) -> PyprojectFile | None:

@@ -279,7 +279,7 @@ async def whole_file_fix(
     """ "Pin all" / "update all" for ``doc``: the one fix (or None when nothing changes) and the choices
     behind it. Hashes follow when the file uses hash-checking mode."""
     choices = await release_choices(doc, ctx, index)
-    uses_hashes = any(item.hashes for item in doc.requirement_items.values())
+    uses_hashes = doc.uses_hashes
     edits = fixes.whole_file_edits(
         doc,
         choices.versions,

@@ -140,7 +140,7 @@ def _is_exempt(dependency: Dependency, item: RequirementItem | None) -> bool:
 
 
 def _uses_hashes(document: Document) -> bool:
-    return any(item.hashes for item in document.requirement_items.values())
+    return document.uses_hashes
 
 
 # --------------------------------------------------------------------------------------------------------

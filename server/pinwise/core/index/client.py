@@ -210,6 +210,7 @@ class IndexClient:
         # Successful details by (project, version) with the time they were made: every analysis pass asks
         # for the same releases again, and re-reading them from the disk cache cost hundreds of file opens.
         self._details_memo: dict[tuple[str, str], tuple[float, DetailsLookup]] = {}
+        self._project_memo: dict[str, tuple[float, ProjectLookup]] = {}
         self._inflight: dict[tuple[str, ...], asyncio.Task[object]] = {}
         self._stale_logged: set[str] = set()
         self._no_json_api: set[str] = set()
@@ -253,7 +254,18 @@ class IndexClient:
 
     async def project(self, name: str) -> ProjectLookup:
         canonical = canonicalize_name(name)
-        return await self._once(("project", canonical), lambda: self._lookup(canonical))
+        remembered = self._project_memo.get(canonical)
+        if remembered is not None and time.monotonic() - remembered[0] < self._project_ttl:
+            return remembered[1]
+        answer = await self._once(("project", canonical), lambda: self._lookup(canonical))
+        # Definitive, fresh answers are kept in memory for as long as the pages behind them are fresh:
+        # every keystroke's analysis asks for all of a file's projects again, and merging the cached pages
+        # into releases each time cost most of a warm pass.
+        if answer.status is not LookupStatus.UNAVAILABLE and not (
+            answer.project is not None and (answer.project.from_stale_cache or answer.project.failures)
+        ):
+            self._project_memo[canonical] = (time.monotonic(), answer)
+        return answer
 
     async def _lookup(self, canonical: str) -> ProjectLookup:
         indexes = self._indexes_for(canonical)

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import from_fs_path
 
+from pinwise.lsp.features.commands import _argument, _path_of  # one reading of command arguments
 from pinwise.lsp.progress import WorkDone
 
 if TYPE_CHECKING:
@@ -47,18 +48,6 @@ NO_TOOL = (
     "Neither pip-compile nor uv was found in the selected environment or on PATH, so the file cannot be "
     "compiled."
 )
-
-
-def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
-    first = args[0] if args else {}
-    return first if isinstance(first, dict) else {}
-
-
-def _path_of(uri: Any) -> Path | None:
-    if not isinstance(uri, str) or not uri:
-        return None
-    path = to_fs_path(uri) if "://" in uri else uri
-    return Path(path) if path else None
 
 
 def _document(server: PinwiseServer, path: Path) -> tuple[Document, OpenDocument | None] | None:

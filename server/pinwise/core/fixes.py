@@ -565,8 +565,13 @@ def whole_file_edits(
     update: bool,
     policy: str = "application",
     constraints_file: bool = False,
+    pin_versions: Mapping[int, str] | None = None,
+    pin_hashes: Mapping[int, Sequence[str]] | None = None,
 ) -> list[TextEdit]:
     """The edits of "pin all" (``pin``) and "update all" (``update``), under the project's pinning policy.
+
+    ``pin_versions`` (keyed by ``id()`` of a dependency) is the release to pin a requirement that already
+    has a range to: the newest one its range allows, so pinning never breaks a declared bound.
 
     ``versions`` maps canonical names to the release to move to (the newest one that fits the project);
     ``hashes`` to that release's digests when the file uses hash-checking mode. Pin: in an application each
@@ -586,7 +591,11 @@ def whole_file_edits(
         wants_pin = dependency.pinned_version is None if policy == "application" else not dependency.clauses
         if pin and wants_pin and not constraints_file:
             if policy == "application":
-                found = pin_edits(document, dependency, version, hashes=digests)
+                within = pin_versions.get(id(dependency)) if pin_versions is not None else None
+                if dependency.clauses and pin_versions is not None and within is None:
+                    continue  # no release satisfies its range: "no-matching-release" says so
+                target = within or version
+                found = pin_edits(document, dependency, target, hashes=digests if target == version else None)
             else:
                 compatible = compatible_fix(document, dependency, version)
                 found = list(compatible.edits) if compatible is not None else None

@@ -10,9 +10,10 @@ from packaging.specifiers import SpecifierSet
 
 from pinwise.core.analysis import codes
 from pinwise.core.analysis.context import AnalysisSettings, build_context, lowest_python
-from pinwise.core.analysis.engine import index_findings, local_findings
+from pinwise.core.analysis.engine import index_findings, local_findings, whole_file_fix
 from pinwise.core.analysis.findings import Finding
 from pinwise.core.document import parse_document
+from pinwise.core.fixes import apply_edits
 from tests.fakes import FakeIndex, FakeProject
 
 SETTINGS = AnalysisSettings(policy="application")
@@ -105,3 +106,32 @@ def test_three_hundred_requirements_are_all_checked() -> None:
     remote = asyncio.run(index_findings(document, context, SETTINGS, FakeIndex(projects)))
     assert local == []
     assert sorted(f.code for f in remote) == ["outdated"] * 150
+
+
+@pytest.mark.parametrize(
+    ("text", "pin", "update", "expected"),
+    [
+        # Pin all: a range is pinned to the newest release it allows, never past its bound.
+        (
+            "requests\nrequests2>=2.0,<2.31\nflask==2.0.0\n",
+            True,
+            False,
+            "requests==2.32.3\nrequests2==2.30.0\nflask==2.0.0\n",
+        ),
+        # Update all: versions move up to the latest release, keeping operators (pins included).
+        ("requests>=2.0\nflask==2.0.0\n", False, True, "requests>=2.32.3\nflask==3.1.0\n"),
+    ],
+)
+async def test_whole_file_fix_respects_ranges(text: str, pin: bool, update: bool, expected: str) -> None:
+    index = FakeIndex(
+        {
+            "requests": FakeProject(["2.30.0", "2.31.0", "2.32.3"]),
+            "requests2": FakeProject(["2.30.0", "2.31.0", "2.32.3"]),
+            "flask": FakeProject(["2.0.0", "3.1.0"]),
+        }
+    )
+    document = parse_document(text, "requirements.txt")
+    context = build_context(document, AnalysisSettings(policy="application"))
+    fix, choices = await whole_file_fix(document, context, index, pin=pin, update=update)
+    assert fix is not None and choices.skipped == []
+    assert apply_edits(text, fix.edits) == expected

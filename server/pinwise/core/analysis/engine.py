@@ -242,12 +242,16 @@ class ReleaseChoices:
     versions: dict[str, str] = field(default_factory=dict)
     digests: dict[str, list[str]] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
+    # For each requirement with a range (by ``id()``): the newest release its range allows.
+    within_range: dict[int, str] = field(default_factory=dict)
+    within_digests: dict[int, list[str]] = field(default_factory=dict)
 
 
 async def release_choices(doc: Document, ctx: ProjectContext, index: PackageIndex) -> ReleaseChoices:
     """Ask the index about every named dependency of ``doc`` (bounded concurrency). Names it cannot answer
     for (missing, unreachable) are left out with a reason, so no fix ever guesses a version."""
-    names = sorted(_checked_dependencies(doc))
+    by_name = _checked_dependencies(doc)
+    names = sorted(by_name)
     semaphore = asyncio.Semaphore(MAX_CONCURRENT_LOOKUPS)
 
     async def lookup(name: str) -> ProjectLookup:
@@ -270,6 +274,17 @@ async def release_choices(doc: Document, ctx: ProjectContext, index: PackageInde
         release = facts.versions[latest]
         choices.versions[name] = release.version
         choices.digests[name] = fixes.hashes_of(release)
+        for dependency in by_name[name]:
+            if not dependency.clauses:
+                continue
+            try:
+                specifier = SpecifierSet(dependency.specifier)
+            except InvalidSpecifier:
+                continue
+            selected = facts.selected(specifier, prereleases=ctx.allow_prereleases)
+            if selected is not None:
+                choices.within_range[id(dependency)] = facts.versions[selected].version
+                choices.within_digests[id(dependency)] = fixes.hashes_of(facts.versions[selected])
     return choices
 
 
@@ -288,6 +303,8 @@ async def whole_file_fix(
         update=update,
         policy=ctx.policy,
         constraints_file=ctx.constraints_file,
+        pin_versions=choices.within_range,
+        pin_hashes=choices.within_digests,
     )
     if not edits:
         return None, choices

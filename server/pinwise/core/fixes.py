@@ -192,13 +192,7 @@ def _poetry_version_span(document: Document, dependency: Dependency) -> Span | N
 
 
 def _requirement_item(document: Document, dependency: Dependency) -> RequirementItem | None:
-    requirements = document.requirements
-    if requirements is None:
-        return None
-    for item in requirements.items:
-        if isinstance(item, RequirementItem) and item.dependency is dependency:
-            return item
-    return None
+    return document.requirement_items.get(id(dependency))
 
 
 _SEPARATOR_BEFORE = re.compile(r"[ \t\\\r\n]*\Z")
@@ -595,7 +589,10 @@ def whole_file_edits(
                 if dependency.clauses and pin_versions is not None and within is None:
                     continue  # no release satisfies its range: "no-matching-release" says so
                 target = within or version
-                found = pin_edits(document, dependency, target, hashes=digests if target == version else None)
+                if within is not None and digests is not None:
+                    # Hash-checking mode: the hashes of the release actually pinned, not the latest one's.
+                    digests = (pin_hashes or {}).get(id(dependency))
+                found = pin_edits(document, dependency, target, hashes=digests)
             else:
                 compatible = compatible_fix(document, dependency, version)
                 found = list(compatible.edits) if compatible is not None else None

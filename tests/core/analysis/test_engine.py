@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 
 import pytest
@@ -14,7 +15,7 @@ from pinwise.core.analysis.engine import index_findings, local_findings, whole_f
 from pinwise.core.analysis.findings import Finding
 from pinwise.core.document import parse_document
 from pinwise.core.fixes import apply_edits
-from tests.fakes import FakeIndex, FakeProject
+from tests.fakes import FakeIndex, FakeProject, default_files, fake_sha256
 
 SETTINGS = AnalysisSettings(policy="application")
 
@@ -135,3 +136,17 @@ async def test_whole_file_fix_respects_ranges(text: str, pin: bool, update: bool
     fix, choices = await whole_file_fix(document, context, index, pin=pin, update=update)
     assert fix is not None and choices.skipped == []
     assert apply_edits(text, fix.edits) == expected
+
+
+async def test_pin_all_in_hash_checking_mode_uses_the_pinned_releases_hashes() -> None:
+    # The range allows 2.30.0 only: its files' hashes must replace the old ones, not the latest release's.
+    text = "requests>=2.0,<2.31 --hash=sha256:" + "0" * 64 + "\n"
+    index = FakeIndex({"requests": FakeProject(["2.30.0", "2.32.3"])})
+    document = parse_document(text, "requirements.txt")
+    context = build_context(document, AnalysisSettings(policy="application"))
+    fix, _ = await whole_file_fix(document, context, index, pin=True, update=False)
+    assert fix is not None
+    fixed = apply_edits(text, fix.edits)
+    assert fixed.startswith("requests==2.30.0")
+    expected = sorted(fake_sha256(name) for name in default_files("requests", "2.30.0"))
+    assert sorted(re.findall(r"--hash=sha256:([0-9a-f]{64})", fixed)) == expected

@@ -27,7 +27,11 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from pinwise.lsp.features.commands import _argument, _path_of  # one reading of command arguments
+from pinwise.lsp.features.commands import (  # one reading of arguments, one manager
+    _argument,
+    _path_of,
+    venv_state,
+)
 from pinwise.lsp.progress import WorkDone
 
 if TYPE_CHECKING:
@@ -103,7 +107,6 @@ async def _ask(server: PinwiseServer, message: str, kind: types.MessageType, *ch
 
 async def _run_with_progress(server: PinwiseServer, title: str, argv: list[str], cwd: Path) -> Any:
     """Run one tool with cancellable work-done progress; each output line becomes the progress message."""
-    from pinwise.core.venv import VenvManager
 
     cancel = asyncio.Event()
     async with WorkDone(server, title, cancellable=True) as progress:
@@ -113,7 +116,7 @@ async def _run_with_progress(server: PinwiseServer, title: str, argv: list[str],
                 cancel.set()
             progress.report(line[:120])
 
-        return await VenvManager().run(argv, cwd=cwd, on_line=on_line, cancel=cancel)
+        return await venv_state(server).manager.run(argv, cwd=cwd, on_line=on_line, cancel=cancel)
 
 
 def _outcome_message(outcome: Any, what: str) -> tuple[str, str]:
@@ -190,7 +193,7 @@ async def _offer_pip_tools(server: PinwiseServer, environment: Any) -> dict[str,
     """Without a compile tool: say so, and offer to install pip-tools into the selected environment.
 
     Returns the command's answer when nothing more can be done, or None once pip-tools is installed."""
-    from pinwise.core.venv import RequirementStrings, VenvManager
+    from pinwise.core.venv import RequirementStrings
 
     if environment is None:
         message = f"{NO_TOOL} Select a virtual environment to install pip-tools into, or install uv."
@@ -213,7 +216,8 @@ async def _offer_pip_tools(server: PinwiseServer, environment: Any) -> dict[str,
                 cancel.set()
             progress.report(update.message, update.fraction)
 
-        result = await VenvManager().install(
+        # The server's one manager: its per-environment guard must see every job on that environment.
+        result = await venv_state(server).manager.install(
             environment,
             RequirementStrings(("pip-tools",)),
             trusted=server.workspace_trusted,
@@ -358,9 +362,9 @@ async def _apply_sync(
     server: PinwiseServer, environment: Any, path: Path, plan: Any, installed: Any
 ) -> tuple[str, str]:
     """Install the file (which upgrades and downgrades to its pins), then uninstall what it does not list."""
-    from pinwise.core.venv import RequirementFiles, VenvManager
+    from pinwise.core.venv import RequirementFiles
 
-    manager = VenvManager()
+    manager = venv_state(server).manager
     if plan.to_install:
         cancel = asyncio.Event()
         async with WorkDone(server, f"Syncing with {path.name}", cancellable=True) as progress:

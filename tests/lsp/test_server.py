@@ -27,15 +27,6 @@ from tests.lsp.conftest import (
     utf16_range,
 )
 
-
-def _has(module: str) -> bool:
-    try:
-        __import__(module)
-    except ImportError:
-        return False
-    return True
-
-
 # -- diagnostics ------------------------------------------------------------------------------------------
 
 
@@ -162,7 +153,6 @@ COMPLETION_CASES = [
 ]
 
 
-@pytest.mark.skipif(not _has("pinwise.core.complete"), reason="core completion not present yet")
 @pytest.mark.parametrize(
     ("case", "name", "marked", "expected"), COMPLETION_CASES, ids=[c[0] for c in COMPLETION_CASES]
 )
@@ -274,7 +264,6 @@ def test_the_process_ends_when_stdin_closes(tmp_path: Path, initialize_first: bo
 # -- navigation -------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(not _has("pinwise.core.outline"), reason="core outline not present yet")
 async def test_symbols_links_and_definition(session: Session) -> None:
     (session.root / "base.txt").write_text("flask\n")
     text = "-r base.txt\nrequests==2.31.0\n"

@@ -319,7 +319,7 @@ async def _specifier_markdown(
     lines = [title]
     facts: list[str] = []
     if version_text is not None and not version_text.endswith(".*"):
-        release = _release(project, version_text)
+        release = pick_release(project, version_text)
         if release is None:
             facts.append(f"{_code(version_text)} is not a release the package index lists for this project.")
         else:
@@ -378,14 +378,6 @@ def _vulnerability_facts(details: ReleaseDetails) -> list[str]:
         )
         facts.append(f"  - {label}{aliases if vulnerability.aliases else ''}: {fixed}")
     return facts
-
-
-def _release(project: Project, version: str) -> Release | None:
-    try:
-        key = str(Version(version))
-    except InvalidVersion:
-        key = version
-    return project.releases.get(key) or project.releases.get(version)
 
 
 def _newest_allowed(project: Project, specifier: str) -> Release | None:
@@ -476,7 +468,7 @@ async def _hash_hover(
         lines.append(_lookup_failure(lookup, name))
         return HoverResult("\n\n".join(lines), hash_option.option.span)
     pinned = dependency.pinned_version
-    release = _release(lookup.project, pinned) if pinned else None
+    release = pick_release(lookup.project, pinned) if pinned else None
     matches = _files_with_digest(lookup.project, algorithm, digest, release)
     if matches:
         file_name, version = matches[0]

@@ -110,17 +110,24 @@ class Workspace:
         if document.requirements is None or document.path is None:
             return None
         root = str(document.path)
+        # Each included file is loaded once per graph (read and parse both need it; this runs per keystroke).
+        loaded_by_path: dict[str, Document | None] = {}
+
+        def load(path: str) -> Document | None:
+            if path not in loaded_by_path:
+                loaded_by_path[path] = self.load(path, FileKind.REQUIREMENTS)
+            return loaded_by_path[path]
 
         def read(path: str) -> str | None:
             if path == root:
                 return document.text
-            loaded = self.load(path, FileKind.REQUIREMENTS)
+            loaded = load(path)
             return loaded.text if loaded is not None else None
 
         def parse(text: str, path: str) -> RequirementsFile:
             if path == root and text is document.text and document.requirements is not None:
                 return document.requirements
-            loaded = self.load(path, FileKind.REQUIREMENTS)
+            loaded = load(path)
             if loaded is not None and loaded.text is text and loaded.requirements is not None:
                 return loaded.requirements
             return parse_requirements(text, path)
@@ -133,7 +140,10 @@ class Workspace:
             return document.path, document.pyproject
         if document.path is None:
             return None
-        folder = document.path.parent
+        return self.pyproject_above(document.path.parent)
+
+    def pyproject_above(self, folder: Path) -> tuple[Path, PyprojectFile] | None:
+        """The nearest ``pyproject.toml`` in ``folder`` or above it (within the root, if set)."""
         while True:
             candidate = folder / "pyproject.toml"
             loaded = self.load(candidate, FileKind.PYPROJECT)

@@ -123,10 +123,6 @@ def _is_poetry_union(dependency: Dependency) -> bool:
     return dependency.poetry and "|" in dependency.raw_constraint
 
 
-def _requirement_items(document: Document) -> dict[int, RequirementItem]:
-    return document.requirement_items
-
-
 def _is_exempt(dependency: Dependency, item: RequirementItem | None) -> bool:
     """``-e``, URL, VCS and path requirements cannot be pinned, so policy does not apply to them."""
     return (
@@ -137,10 +133,6 @@ def _is_exempt(dependency: Dependency, item: RequirementItem | None) -> bool:
         or "constraint" in dependency.section
         or "override" in dependency.section
     )
-
-
-def _uses_hashes(document: Document) -> bool:
-    return document.uses_hashes
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -183,7 +175,7 @@ def policy_findings(
     """
     if context.constraints_file:
         return []
-    items = _requirement_items(document)
+    items = document.requirement_items
     # A requirement pip would reject already has its syntax error; "unpinned" on top of it is noise.
     problems = [p.span for p in document.problems if p.severity >= Severity.ERROR]
     found: list[Finding] = []
@@ -617,7 +609,7 @@ def project_findings(
     (each pinned version, and the newest allowed version of a requirement with extras).
     """
     found: list[Finding] = []
-    hashed = _uses_hashes(document)
+    hashed = document.uses_hashes
     for dependency in dependencies:
         found += _one_dependency(document, context, dependency, facts, details, hashed, prereleases_allowed)
     # The policy findings again, now able to offer the latest release (they replace the local ones).

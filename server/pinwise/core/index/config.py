@@ -24,7 +24,6 @@ from pinwise.core.index.types import IndexConfig
 logger = logging.getLogger(__name__)
 
 _TRUE = ("1", "true", "yes", "on", "y", "t")
-_FALSE = ("0", "false", "no", "off", "n", "f", "")
 # pip expands only ``${NAME}`` with upper-case letters, digits and underscores, in requirement files.
 _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 # The options pip reads from its configuration that decide where packages come from.

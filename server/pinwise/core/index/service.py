@@ -38,12 +38,9 @@ INDEX_OPTIONS = frozenset(
 )
 
 
-def requirements_index_options(
-    files: Iterable[RequirementsFile], line_of: Mapping[int, object] | None = None
-) -> list[tuple[str, str | None, str]]:
+def requirements_index_options(files: Iterable[RequirementsFile]) -> list[tuple[str, str | None, str]]:
     """The index options of ``files`` (a document and its includes, in pip's reading order) as
     ``(option, value, origin)``; the origin is ``path:line`` (one-based) for the log."""
-    del line_of
     options: list[tuple[str, str | None, str]] = []
     for parsed in files:
         for item in parsed.options:
@@ -100,20 +97,11 @@ class IndexService:
         # pip's configuration files are read once per service; pip itself reads them once per run.
         self._pip_config = pip_config if pip_config is not None else load_pip_config(self._environ)
         self._clients: dict[ResolvedIndexConfig, IndexClient] = {}
-        self._retired: list[IndexClient] = []
         self._logged: set[ResolvedIndexConfig] = set()
 
     @property
     def settings(self) -> IndexSettings | None:
         return self._settings
-
-    def update_settings(self, settings: IndexSettings | None) -> None:
-        """New editor settings: configurations are resolved afresh; old clients close at ``aclose``."""
-        if settings != self._settings:
-            self._settings = settings
-            self._retired.extend(self._clients.values())
-            self._clients.clear()
-            self._logged.clear()
 
     def config_for(self, document: ParsedFile, includes: Sequence[ParsedFile] = ()) -> ResolvedIndexConfig:
         """The configuration pip (or uv/Poetry, for their tables) would use for ``document``.
@@ -171,9 +159,8 @@ class IndexService:
         return self.client(self.config_for(ParsedFile(path=None, text="")))
 
     async def aclose(self) -> None:
-        clients = [*self._clients.values(), *self._retired]
+        clients = list(self._clients.values())
         self._clients.clear()
-        self._retired.clear()
         for client in clients:
             try:
                 await client.aclose()

@@ -228,9 +228,6 @@ class PyprojectFile(ParsedFile):
                 return requirement
         return self.python_requirements[0] if self.python_requirements else None
 
-    def dependencies_in(self, section: str) -> list[Dependency]:
-        return [dependency for dependency in self.dependencies if dependency.section == section]
-
 
 def parse_pyproject(text: str, path: str | None = None) -> PyprojectFile:
     """Parse a ``pyproject.toml``'s text; never raises and never reads files."""

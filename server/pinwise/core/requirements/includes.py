@@ -60,9 +60,6 @@ class IncludeGraph:
     def includes_of(self, path: str) -> list[IncludeEdge]:
         return [edge for edge in self.edges if edge.source == path]
 
-    def included_by(self, path: str) -> list[IncludeEdge]:
-        return [edge for edge in self.edges if edge.target == path]
-
     def requirements(self) -> Iterator[tuple[str, RequirementItem, bool]]:
         """Every requirement pip would read from the root, in pip's order, as ``(file, item, constraint)``.
 

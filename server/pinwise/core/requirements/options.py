@@ -49,7 +49,6 @@ class OptionSpec:
     summary: str = ""
 
 
-_FILE = OptionScope.FILE
 _REQ = OptionScope.REQUIREMENT
 
 FILE_OPTIONS: tuple[OptionSpec, ...] = (

@@ -92,11 +92,6 @@ def _dependency_of(document: Document, finding: Finding) -> Dependency | None:
     return None
 
 
-def _uses_hashes(document: Document) -> bool:
-    requirements = document.requirements
-    return requirements is not None and any(item.hashes for item in requirements.requirements)
-
-
 def environment_actions(
     document: Document,
     findings: Sequence[Finding],
@@ -144,7 +139,7 @@ def environment_actions(
             strings.append(text)
             resolved.append(finding)
     # In hash-checking mode, installing bare strings would skip the hashes the file requires.
-    if strings and not _uses_hashes(document):
+    if strings and not document.uses_hashes:
         count = len(strings)
         title = (
             "Install the missing requirement" if count == 1 else f"Install the {count} missing requirements"

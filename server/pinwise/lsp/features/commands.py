@@ -314,48 +314,35 @@ def _read_text(path: Path) -> str | None:
 async def _default_interpreter(server: PinwiseServer, folder: Path, interpreters: Any) -> tuple[Any, str]:
     """The interpreter ``choose_default`` proposes from ``.python-version`` and ``requires-python``."""
     from pinwise.core.venv import choose_default
-    from pinwise.lsp.features.diagnostics import nearest_pyproject
 
     python_version = await asyncio.to_thread(_read_text, folder / ".python-version")
-    # nearest_pyproject looks above a file: any file name inside the folder finds the folder's own.
-    _, pyproject = nearest_pyproject(server, folder / "requirements.txt", str(folder))
-    requirement = getattr(pyproject, "requires_python", None)
-    specifier = getattr(requirement, "specifier", None)
-    return choose_default(interpreters, python_version, specifier if isinstance(specifier, str) else None)
+    found = server.workspace_for(folder / "pyproject.toml").pyproject_above(folder)
+    requirement = found[1].requires_python if found is not None else None
+    return choose_default(interpreters, python_version, requirement.specifier if requirement else None)
 
 
 # -- what to install, and from which index ----------------------------------------------------------------
 
 
 def _parsed_file(server: PinwiseServer, path: Path) -> Any:
-    """The parse of ``path``: the editor's buffer when open, else the file on disk (None if unreadable)."""
-    from pinwise.core.document import parse_document
-
-    for doc in server.documents.values():
-        if doc.path == path:
-            return doc.document
-    text = _read_text(path)
-    return parse_document(text, path) if text is not None else None
+    """The parse of ``path``: the editor's buffer when open, else the file on disk (None if unreadable),
+    as the core workspace loads it (safe reader, cached by modification time)."""
+    return server.workspace_for(path).load(path)
 
 
 def _index_config(server: PinwiseServer, path: Path | None, folder: Path) -> IndexConfig:
     """The index configuration Pinwise checks ``path`` against, so installs use the same indexes (pip's
-    precedence: the file's options, the environment, pip's configuration, the editor's settings)."""
+    precedence: the file's options and its includes', the environment, pip's configuration, the editor's
+    settings)."""
     from pinwise.core.model import ParsedFile
 
     source = path if path is not None else folder / "pyproject.toml"
-    document = _parsed_file(server, source) if source.is_file() else None
+    document = _parsed_file(server, source)
     service = server.index_service(server.settings_for(source))
     if document is None:
         return service.config_for(ParsedFile(path=None, text=""))
-    includes = []
-    for doc in server.documents.values():
-        if doc.document is document:
-            includes = [
-                other.document.parsed
-                for other in server.documents.values()
-                if str(other.path) in doc.includes and other.document.requirements is not None
-            ]
+    graph = server.workspace_for(source).include_graph(document)
+    includes = [parsed for name, parsed in graph.files.items() if name != graph.root] if graph else []
     return service.config_for(document.parsed, includes)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types
@@ -75,20 +74,6 @@ def analysis_inputs(server: PinwiseServer, doc: OpenDocument) -> tuple[ProjectCo
     installed = server.installed.get(folder) if folder else None
     context = server.workspace_for(doc.path).context_for(doc.document, analysis_settings, installed)
     return context, analysis_settings
-
-
-def nearest_pyproject(
-    server: PinwiseServer, path: Path, folder: str | None = None
-) -> tuple[Path | None, Any]:
-    """The ``pyproject.toml`` nearest above ``path`` (within its workspace folder) and its parse, as the
-    core workspace finds it (an open editor buffer wins over the disk)."""
-    from pinwise.core.document import parse_document
-    from pinwise.core.files import FileKind
-
-    del folder  # the workspace of ``path`` already stops at its folder
-    probe = parse_document("", path, FileKind.REQUIREMENTS)
-    found = server.workspace_for(path).pyproject_for(probe)
-    return found if found is not None else (None, None)
 
 
 def refresh_includes(server: PinwiseServer, doc: OpenDocument) -> None:

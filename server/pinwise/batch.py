@@ -213,6 +213,8 @@ class FileFix:
     # One line per requirement that could not be looked up (the index failed or does not know it).
     skipped: list[str] = field(default_factory=list)
     edits: int = 0
+    # Why the whole file was left alone (a generated file), if it was.
+    refused: str | None = None
 
     @property
     def changed(self) -> bool:
@@ -294,6 +296,7 @@ async def fix_files(
             # The same fix as the editor's "Pin all" / "Update all" source actions.
             found, choices = await whole_file_fix(document, context, index, pin=pin, update=update)
             fix.skipped += choices.skipped
+            fix.refused = choices.refused
             edits = found.edits if found is not None else ()
             fix.edits = len(edits)
             fix.after = apply_edits(fix.before, edits)

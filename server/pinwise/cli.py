@@ -345,6 +345,8 @@ def run_fix(args: argparse.Namespace) -> int:
                 if fix.error is not None:
                     sys.stderr.write(f"{fix.path}: cannot fix this file: {fix.error}\n")
                     continue
+                if fix.refused is not None:
+                    sys.stderr.write(f"{fix.path}: left as it is: {fix.refused}\n")
                 for line in fix.skipped:
                     sys.stderr.write(f"{fix.path}: skipped {line}\n")
                 if not fix.changed:

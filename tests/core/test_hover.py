@@ -11,7 +11,8 @@ from datetime import datetime, timezone
 import pytest
 
 from pinwise.core.document import parse_document
-from pinwise.core.hover import escape_markdown, format_age, hover, project_links
+from pinwise.core.hover import format_age, hover, project_links
+from pinwise.core.markdown import escape_markdown
 from pinwise.core.text import Span
 from tests.fakes import FakeIndex, FakeProject, fake_sha256, rel, vuln
 

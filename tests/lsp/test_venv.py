@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import json
 import os
+import shutil
+import subprocess
 import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -207,6 +209,7 @@ class CreateCase:
     project: bool = False  # build a project with an extra and a group in the folder
     python_prefix: str | None = None  # the venv's Python version must start with this
     not_installed: set[str] = field(default_factory=set)
+    git: bool = False  # the folder is a git work tree: the new venv is added to .gitignore
 
 
 MINOR = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -230,6 +233,13 @@ CREATE_CASES = [
         {"uri": f"{HOSTILE}/requirements.txt"},
         {"pkg-a": "1.0"},
         venv=f"{HOSTILE}/.venv",
+    ),
+    CreateCase(
+        "in a git work tree",
+        {".gitignore": "__pycache__/\n", "requirements.txt": "pkg-a==1.0\n"},
+        {"uri": "requirements.txt"},
+        {"pkg-a": "1.0"},
+        git=True,
     ),
     CreateCase(
         "without installing",
@@ -271,6 +281,11 @@ async def check_create(session: Session, tmp_path: Path, case: CreateCase) -> No
     if argument["interpreter"] is None:
         del argument["interpreter"]
 
+    if case.git:
+        if shutil.which("git") is None:
+            pytest.skip("git is not installed")
+        subprocess.run(["git", "init", "-q", str(root)], check=True)  # noqa: ASYNC221 (a test set-up step)
+
     result = await execute(session, "pinwise.createVenv", argument)
 
     target = root / case.venv
@@ -297,6 +312,22 @@ async def check_create(session: Session, tmp_path: Path, case: CreateCase) -> No
         logged = [m.message for m in session.client.log_messages if "pinwise.installer" in m.message]
         assert any(name in line for line in logged for name in case.installed), logged
     assert not pwned_files(tmp_path, Path.cwd())
+    check_gitignore_edit(session, case)
+
+
+def check_gitignore_edit(session: Session, case: CreateCase) -> None:
+    """In a git work tree the new venv's folder is appended to .gitignore, as an edit the user sees, unless
+    git already ignores it: uv (and venv from Python 3.13) write a ``.gitignore`` of ``*`` into the venv."""
+    gitignore = session.root / ".gitignore"
+    ignores_itself = (session.root / case.venv / ".gitignore").is_file()
+    edits = [
+        (change.text_document.uri, [e.new_text for e in change.edits])
+        for edit in session.applied_edits
+        for change in edit.document_changes or []
+        if isinstance(change, types.TextDocumentEdit)
+    ]
+    expected = [(gitignore.as_uri(), [f"/{case.venv}/\n"])] if case.git and not ignores_itself else []
+    assert edits == expected
 
 
 def installed_python_version(env: Path) -> str:
@@ -521,6 +552,64 @@ async def test_environment_code_actions(
 ) -> None:
     async with venv_session(tmp_path, index_server, wheelhouse) as session:
         await check_environment_action(session, tmp_path, wheelhouse, case)
+
+
+# -- sync (pip-sync) applied ------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncCase:
+    name: str
+    installed: tuple[str, ...]  # what the venv holds before
+    file: str
+    status: str
+    after: dict[str, str]  # what it holds after (all of it)
+    message: str = ""  # in the command's message
+
+
+SYNC_CASES = [
+    SyncCase(
+        "upgrade, install and remove",
+        ("pkg-a==1.0", "pkg-c==1.0"),
+        "pkg-a==2.0\npkg-b==1.0\n",
+        "succeeded",
+        {"pkg-a": "2.0", "pkg-b": "1.0"},
+        "now matches requirements.txt",
+    ),
+    SyncCase(
+        "downgrade through an include",
+        ("pkg-a==2.0",),
+        "-r base.txt\n",
+        "succeeded",
+        {"pkg-a": "1.0"},
+    ),
+    SyncCase(
+        # The install fails first, so nothing is uninstalled: the venv is as it was.
+        "a release that does not exist leaves the venv as it was",
+        ("pkg-a==1.0", "pkg-c==1.0"),
+        "pkg-a==9.9\n",
+        "failed",
+        {"pkg-a": "1.0", "pkg-c": "1.0"},
+        "pkg-a",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", SYNC_CASES, ids=[c.name for c in SYNC_CASES])
+async def test_sync_applies_the_plan(
+    tmp_path: Path, index_server: IndexServer, wheelhouse: Path, case: SyncCase
+) -> None:
+    env = await make_venv(tmp_path, wheelhouse, tmp_path / "project" / ".venv", *case.installed)
+    async with venv_session(tmp_path, index_server, wheelhouse) as session:
+        (session.root / "base.txt").write_text("pkg-a==1.0\n", encoding="utf-8")
+        (session.root / "requirements.txt").write_text(case.file, encoding="utf-8")
+        await execute(session, "pinwise.selectVenv", {"path": str(env)})
+        uri = (session.root / "requirements.txt").as_uri()
+        result = await execute(session, "pinwise.sync", {"uri": uri, "confirm": True})
+        assert result["status"] == case.status, result
+        assert case.message in result["message"]
+        assert installed_versions(env) == case.after
+        assert token_of(session, "Syncing .venv with requirements.txt") is not None
 
 
 # -- refusals ---------------------------------------------------------------------------------------------

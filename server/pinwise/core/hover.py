@@ -40,6 +40,7 @@ from pinwise.core.index.types import (
     Release,
     ReleaseDetails,
 )
+from pinwise.core.markdown import escape_markdown, inline_code
 from pinwise.core.markers import MARKER_VARIABLES
 from pinwise.core.model import Clause, Dependency
 from pinwise.core.requirements import HashOption, OptionItem, OptionUse, RequirementItem, RequirementsFile
@@ -124,7 +125,6 @@ _LINK_LABELS: tuple[tuple[str, frozenset[str]], ...] = (
     ("Issues", frozenset({"issues", "bugtracker", "issuetracker", "tracker", "bugs", "bugreports"})),
 )
 
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~])")
 _LABEL_NOISE = re.compile(r"[^a-z0-9]")
 _MARKER_WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_.]*")
 _UNAVAILABLE = "Could not reach the package index"
@@ -242,23 +242,23 @@ async def _name_markdown(
     project = lookup.project
     details = details_lookup.details if details_lookup.status is LookupStatus.FOUND else None
     latest = pick_release(project, None)
-    heading = title + (f" {_code(latest.version)}" if latest is not None else "")
+    heading = title + (f" {inline_code(latest.version)}" if latest is not None else "")
     lines = [heading]
     if details is not None and details.summary:
         lines.append(escape_markdown(details.summary.strip()))
     facts: list[str] = []
     if latest is not None:
-        facts.append(f"Latest: {_code(latest.version)}{_released(latest, now)}")
+        facts.append(f"Latest: {inline_code(latest.version)}{_released(latest, now)}")
     if installed_version is not None:
-        facts.append(f"Installed: {_code(installed_version)}")
+        facts.append(f"Installed: {inline_code(installed_version)}")
     if details is not None:
         if details.license:
             facts.append(f"License: {escape_markdown(_short_license(details.license))}")
         requires_python = details.requires_python or (latest.requires_python if latest else None)
         if requires_python:
-            facts.append(f"Requires-Python: {_code(requires_python)}")
+            facts.append(f"Requires-Python: {inline_code(requires_python)}")
         if details.provides_extra:
-            facts.append("Extras: " + ", ".join(_code(extra) for extra in details.provides_extra))
+            facts.append("Extras: " + ", ".join(inline_code(extra) for extra in details.provides_extra))
     elif details_lookup.status is LookupStatus.UNAVAILABLE:
         facts.append(f"{_UNAVAILABLE} for this project's metadata.")
     if facts:
@@ -308,7 +308,7 @@ async def _specifier_markdown(
 ) -> str:
     name = dependency.name or ""
     written = clause.text if clause is not None else (dependency.raw_constraint or dependency.specifier)
-    title = f"**{escape_markdown(name)}** {_code(written)}"
+    title = f"**{escape_markdown(name)}** {inline_code(written)}"
     if index is None:
         return _with_installed(f"{title}\n\n{_UNAVAILABLE} (no index is configured).", installed_version)
     lookup = await index.project(name)
@@ -321,7 +321,9 @@ async def _specifier_markdown(
     if version_text is not None and not version_text.endswith(".*"):
         release = pick_release(project, version_text)
         if release is None:
-            facts.append(f"{_code(version_text)} is not a release the package index lists for this project.")
+            facts.append(
+                f"{inline_code(version_text)} is not a release the package index lists for this project."
+            )
         else:
             facts.extend(await _release_facts(name, release, index, now))
     allowed = _newest_allowed(project, dependency.specifier)
@@ -333,20 +335,20 @@ async def _specifier_markdown(
         and not pinned
         and (latest is None or allowed is not latest)
     ):
-        facts.append(f"Newest allowed by {_code(dependency.specifier)}: {_code(allowed.version)}")
+        facts.append(f"Newest allowed by {inline_code(dependency.specifier)}: {inline_code(allowed.version)}")
     elif dependency.specifier and allowed is None:
-        facts.append(f"No release satisfies {_code(dependency.specifier)}.")
+        facts.append(f"No release satisfies {inline_code(dependency.specifier)}.")
     if latest is not None:
-        facts.append(f"Latest: {_code(latest.version)}{_released(latest, now)}")
+        facts.append(f"Latest: {inline_code(latest.version)}{_released(latest, now)}")
     if installed_version is not None:
-        facts.append(f"Installed: {_code(installed_version)}")
+        facts.append(f"Installed: {inline_code(installed_version)}")
     lines.append(_bullets(facts))
     lines.extend(_partial_answer_notes(project))
     return "\n\n".join(lines)
 
 
 async def _release_facts(name: str, release: Release, index: PackageIndex, now: datetime) -> list[str]:
-    facts = [f"Version {_code(release.version)}{_released(release, now) or ' (upload date unknown)'}"]
+    facts = [f"Version {inline_code(release.version)}{_released(release, now) or ' (upload date unknown)'}"]
     if release.yanked:
         reason = release.yanked_reason
         facts.append("**Yanked**" + (f": {escape_markdown(reason)}" if reason else " (no reason given)"))
@@ -372,7 +374,7 @@ def _vulnerability_facts(details: ReleaseDetails) -> list[str]:
             label = f"[{label}]({_safe_url(vulnerability.link)})"
         aliases = f" ({', '.join(escape_markdown(a) for a in vulnerability.aliases)})"
         fixed = (
-            "fixed in " + ", ".join(_code(v) for v in vulnerability.fixed_in)
+            "fixed in " + ", ".join(inline_code(v) for v in vulnerability.fixed_in)
             if vulnerability.fixed_in
             else "no fixed version yet"
         )
@@ -439,7 +441,7 @@ def option_documentation(name: str) -> str | None:
     usage = f"{spec.name} {spec.metavar}".strip()
     if spec.short:
         usage += f"  (or {spec.short})"
-    return f"{_code(usage)}\n\n{OPTION_HELP.get(spec.name, spec.summary)}"
+    return f"{inline_code(usage)}\n\n{OPTION_HELP.get(spec.name, spec.summary)}"
 
 
 def _option_hover(option: OptionUse) -> HoverResult | None:
@@ -448,7 +450,7 @@ def _option_hover(option: OptionUse) -> HoverResult | None:
         return None
     if option.value is not None and option.name not in ("--hash",):
         shown = redact(option.value) if "://" in option.value else option.value
-        documentation += f"\n\nValue: {_code(shown)}"
+        documentation += f"\n\nValue: {inline_code(shown)}"
     return HoverResult(documentation, option.span)
 
 
@@ -457,7 +459,7 @@ async def _hash_hover(
 ) -> HoverResult:
     algorithm, digest = hash_option.algorithm, hash_option.digest.lower()
     lines = [
-        f"**--hash** {_code(algorithm)} digest {_code(digest[:16] + '…' if len(digest) > 16 else digest)}"
+        f"**--hash** {inline_code(algorithm)} digest {inline_code(digest[:16] + '…' if len(digest) > 16 else digest)}"
     ]
     name = dependency.name
     if name is None or index is None:
@@ -472,14 +474,14 @@ async def _hash_hover(
     matches = _files_with_digest(lookup.project, algorithm, digest, release)
     if matches:
         file_name, version = matches[0]
-        lines.append(f"Matches {_code(file_name)} of {escape_markdown(name)} {_code(version)}.")
+        lines.append(f"Matches {inline_code(file_name)} of {escape_markdown(name)} {inline_code(version)}.")
         if pinned is not None and (release is None or version != release.version):
-            lines.append(f"That file is not from the pinned version {_code(pinned)}.")
+            lines.append(f"That file is not from the pinned version {inline_code(pinned)}.")
     elif release is not None:
         listed = [f for f in release.files if algorithm in f.hashes]
         lines.append(
             f"Matches none of the {len(listed)} files the package index lists with a {algorithm} digest "
-            f"for {escape_markdown(name)} {_code(release.version)}."
+            f"for {escape_markdown(name)} {inline_code(release.version)}."
         )
     else:
         lines.append(f"Matches no file the package index lists for {escape_markdown(name)}.")
@@ -509,10 +511,12 @@ def _marker_hover(text: str, marker_span: Span, offset: int) -> HoverResult | No
                 return None
             markdown = (
                 f"**{escape_markdown(variable.name)}** (environment marker)\n\n{variable.description}\n\n"
-                f"In Python: {_code(variable.python_equivalent)}"
+                f"In Python: {inline_code(variable.python_equivalent)}"
             )
             if variable.examples:
-                markdown += "\n\nExamples: " + ", ".join(_code(example) for example in variable.examples)
+                markdown += "\n\nExamples: " + ", ".join(
+                    inline_code(example) for example in variable.examples
+                )
             return HoverResult(markdown, Span(match.start(), match.end()))
     return None
 
@@ -520,20 +524,6 @@ def _marker_hover(text: str, marker_span: Span, offset: int) -> HoverResult | No
 # --------------------------------------------------------------------------------------------------------
 # Markdown helpers
 # --------------------------------------------------------------------------------------------------------
-
-
-def escape_markdown(text: str) -> str:
-    """``text`` with every character markdown (or the HTML it allows) would interpret escaped."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text).replace("\n", " ")
-
-
-def _code(text: str) -> str:
-    """An inline code span holding ``text`` verbatim, whatever backticks it contains."""
-    text = text.replace("\n", " ")
-    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
-    fence = "`" * (longest + 1)
-    padding = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{fence}{padding}{text}{padding}{fence}"
 
 
 def _safe_url(url: str) -> str:
@@ -545,7 +535,7 @@ def _safe_url(url: str) -> str:
 
 def _lookup_failure(lookup: ProjectLookup | DetailsLookup, name: str) -> str:
     if lookup.status is LookupStatus.NOT_FOUND:
-        return f"No project named {_code(name)} on the configured package indexes."
+        return f"No project named {inline_code(name)} on the configured package indexes."
     reason = f": {escape_markdown(lookup.reason)}" if lookup.reason else ""
     return f"{_UNAVAILABLE}{reason}. The information will show once it can be reached."
 
@@ -576,4 +566,4 @@ def _installed_version(installed: Mapping[str, InstalledDistribution] | None, na
 def _with_installed(markdown: str, installed_version: str | None) -> str:
     if installed_version is None:
         return markdown
-    return f"{markdown}\n\n- Installed: {_code(installed_version)}"
+    return f"{markdown}\n\n- Installed: {inline_code(installed_version)}"

@@ -149,18 +149,23 @@ def workspace_edit(
     converter: PositionConverter,
     *,
     document_changes: bool,
+    create: bool = False,
 ) -> types.WorkspaceEdit:
-    """A workspace edit of one document; versioned ``documentChanges`` when the client supports them."""
+    """A workspace edit of one document; versioned ``documentChanges`` when the client supports them.
+    With ``create``, the file is created first (kept if it exists meanwhile); only ``documentChanges`` can
+    say that, so a client without them is sent the edit alone."""
     lsp_edits = text_edits(edits, converter)
     if document_changes:
-        return types.WorkspaceEdit(
-            document_changes=[
-                types.TextDocumentEdit(
-                    text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                    edits=list(lsp_edits),
-                )
-            ]
+        changes: list[types.CreateFile | types.TextDocumentEdit] = []
+        if create:
+            changes.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)))
+        changes.append(
+            types.TextDocumentEdit(
+                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
+                edits=list(lsp_edits),
+            )
         )
+        return types.WorkspaceEdit(document_changes=changes)
     return types.WorkspaceEdit(changes={uri: lsp_edits})
 
 

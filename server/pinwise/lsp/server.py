@@ -57,9 +57,10 @@ class OpenDocument:
     index_findings: list[Finding] = field(default_factory=list)
     # The text under each index finding when it was made: it survives an edit elsewhere in the file.
     index_anchors: list[str] = field(default_factory=list)
-    # Resolved paths of the files this one includes (directly or not), to re-analyse on their change, and
-    # their parses in pip's reading order (their index options apply to this file too).
-    includes: frozenset[str] = frozenset()
+    # Resolved paths of the files this one's findings read (what it includes, directly or not, and a
+    # compiled file's sources), to re-analyse it when one changes; and the parses of the included files in
+    # pip's reading order (their index options apply to this file too).
+    depends_on: frozenset[str] = frozenset()
     included_files: tuple[ParsedFile, ...] = ()
     # Diagnostics already converted for ``converted_version`` under ``converted_overrides``: id(finding) ->
     # (finding, diagnostic or None when its code is switched off).
@@ -124,6 +125,10 @@ class PinwiseServer(LanguageServer):
 
     def document_for(self, uri: str) -> OpenDocument | None:
         return self.documents.get(uri)
+
+    def document_at(self, path: Path) -> OpenDocument | None:
+        """The open document of the file at ``path``; None when the editor does not hold it."""
+        return next((doc for doc in self.documents.values() if doc.path == path), None)
 
     def folder_of(self, path: Path) -> str | None:
         """The workspace folder (as a path) that holds ``path``: the deepest one."""

@@ -245,6 +245,8 @@ class ReleaseChoices:
     # For each requirement with a range (by ``id()``): the newest release its range allows.
     within_range: dict[int, str] = field(default_factory=dict)
     within_digests: dict[int, list[str]] = field(default_factory=dict)
+    # Why the whole file was left alone (a file pip-compile or uv generated is changed through its source).
+    refused: str | None = None
 
 
 async def release_choices(doc: Document, ctx: ProjectContext, index: PackageIndex) -> ReleaseChoices:
@@ -292,7 +294,11 @@ async def whole_file_fix(
     doc: Document, ctx: ProjectContext, index: PackageIndex, *, pin: bool, update: bool
 ) -> tuple[Fix | None, ReleaseChoices]:
     """ "Pin all" / "update all" for ``doc``: the one fix (or None when nothing changes) and the choices
-    behind it. Hashes follow when the file uses hash-checking mode."""
+    behind it. Hashes follow when the file uses hash-checking mode. A compiled file is never edited: its
+    pins are the tool's, so the answer is None with ``refused`` saying why."""
+    origin = piptools.compiled_origin(doc)
+    if origin is not None:
+        return None, ReleaseChoices(refused=f"{origin}; upgrade in the source and recompile instead")
     choices = await release_choices(doc, ctx, index)
     uses_hashes = doc.uses_hashes
     edits = fixes.whole_file_edits(

@@ -35,7 +35,7 @@ def supports_document_changes(server: PinwiseServer) -> bool:
     return bool(edit and edit.document_changes)
 
 
-def _wanted(kind: str, only: list[str] | None) -> bool:
+def wanted(kind: str, only: list[str] | None) -> bool:
     return only is None or any(kind == o or kind.startswith(o + ".") for o in only)
 
 
@@ -65,7 +65,7 @@ def code_actions(
     document_changes = supports_document_changes(server)
     actions: list[types.CodeAction] = []
     seen: set[int] = set()
-    if _wanted("quickfix", only):
+    if wanted("quickfix", only):
         for diagnostic in params.context.diagnostics:
             finding = _finding_for(doc, diagnostic)
             if finding is None:
@@ -96,7 +96,7 @@ def code_actions(
                     )
     actions.extend(environment_code_actions(server, doc, params, only))
     for kind, title, command in SOURCE_ACTIONS:
-        if only is not None and _wanted(kind, only):
+        if only is not None and wanted(kind, only):
             actions.append(
                 types.CodeAction(
                     title=title,
@@ -107,7 +107,7 @@ def code_actions(
     # A compiled file (pip-compile, uv) is changed through its source: see pinwise.lsp.features.workflows.
     from pinwise.lsp.features.workflows import compiled_code_actions
 
-    return compiled_code_actions(server, doc, actions)
+    return compiled_code_actions(server, doc, actions, only)
 
 
 def _existing_venv(folder: Path) -> Path | None:
@@ -142,7 +142,7 @@ def environment_code_actions(
     result: list[types.CodeAction] = []
     for action in found:
         kind = ENVIRONMENT_KINDS[action.kind.value]
-        if not _wanted(kind, only):
+        if not wanted(kind, only):
             continue
         argument: dict[str, object] = {"workspaceFolder": str(folder), "uri": doc.uri}
         if action.kind is ActionKind.CREATE:

@@ -71,12 +71,12 @@ def venv_state(server: PinwiseServer) -> VenvState:
     return server.venv_state
 
 
-def _argument(args: tuple[Any, ...]) -> dict[str, Any]:
+def argument_of(args: tuple[Any, ...]) -> dict[str, Any]:
     first = args[0] if args else {}
     return first if isinstance(first, dict) else {}
 
 
-def _path_of(value: Any) -> Path | None:
+def path_of(value: Any) -> Path | None:
     """A path given as a ``file:`` URI or as a plain path."""
     if not isinstance(value, str) or not value:
         return None
@@ -86,11 +86,23 @@ def _path_of(value: Any) -> Path | None:
 
 def _folder(server: PinwiseServer, value: Any) -> Path | None:
     """A workspace folder given as a URI or a path (the first folder when none is given)."""
-    given = _path_of(value)
+    given = path_of(value)
     if given is not None:
         return given
     folders = server.folders()
     return Path(folders[0]) if folders else None
+
+
+def folder_for(server: PinwiseServer, argument: dict[str, Any], target: Path | None) -> Path | None:
+    """The workspace folder a command works in: ``workspaceFolder`` when given, else the folder holding
+    ``target`` (its own folder outside every workspace folder), else the first folder."""
+    given = path_of(argument.get("workspaceFolder"))
+    if given is not None:
+        return given
+    if target is not None:
+        found = server.folder_of(target)
+        return Path(found) if found else target.parent
+    return _folder(server, None)
 
 
 def _strings(value: Any) -> tuple[str, ...]:
@@ -194,7 +206,7 @@ def _describe_environment(environment: Any) -> dict[str, Any]:
     }
 
 
-async def _selected_environment(server: PinwiseServer, folder: Path) -> Environment | None:
+async def selected_environment(server: PinwiseServer, folder: Path) -> Environment | None:
     from pinwise.core.venv import environment_at
 
     env_path = server.selected_venvs.get(str(folder)) or await asyncio.to_thread(
@@ -222,6 +234,9 @@ async def _fix_all(server: PinwiseServer, uri: str, which: str) -> bool:
     )
     for reason in choices.skipped:
         logger.info("%s: left as it is: %s", doc.path.name, reason)
+    if choices.refused is not None:
+        server.show_message(f"{doc.path.name} was not changed: {choices.refused}.", types.MessageType.Info)
+        return False
     if fix is None or not fix.edits:
         server.show_message("Nothing to change.", types.MessageType.Info)
         return False
@@ -242,7 +257,7 @@ def register(server: PinwiseServer) -> None:
     async def list_venvs(ls: Any, *args: Any) -> list[dict[str, Any]]:
         from pinwise.core.venv import discover_environments
 
-        folder = _folder(ls, _argument(args).get("workspaceFolder"))
+        folder = _folder(ls, argument_of(args).get("workspaceFolder"))
         if folder is None:
             return []
         return [_describe_environment(e) for e in await discover_environments(folder)]
@@ -252,11 +267,11 @@ def register(server: PinwiseServer) -> None:
         """With ``path``: select it (and answer its description). Without: answer the candidates."""
         from pinwise.core.venv import discover_environments
 
-        argument = _argument(args)
+        argument = argument_of(args)
         folder = _folder(ls, argument.get("workspaceFolder"))
         if folder is None:
             return None
-        path = _path_of(argument.get("path"))
+        path = path_of(argument.get("path"))
         if path is None:
             return [_describe_environment(e) for e in await discover_environments(folder)]
         environment = await select_environment(ls, folder, folder / path, remember=True)
@@ -269,7 +284,7 @@ def register(server: PinwiseServer) -> None:
     async def list_interpreters(ls: Any, *args: Any) -> list[dict[str, Any]]:
         from pinwise.core.venv import find_interpreters
 
-        folder = _folder(ls, _argument(args).get("workspaceFolder"))
+        folder = _folder(ls, argument_of(args).get("workspaceFolder"))
         if folder is None:
             return []
         interpreters = await find_interpreters(folder)
@@ -287,20 +302,20 @@ def register(server: PinwiseServer) -> None:
 
     @server.command(CREATE_VENV)
     async def create_venv(ls: Any, *args: Any) -> dict[str, Any]:
-        return await _create_venv(ls, _argument(args))
+        return await _create_venv(ls, argument_of(args))
 
     @server.command(INSTALL_DEPENDENCIES)
     async def install_dependencies(ls: Any, *args: Any) -> dict[str, Any]:
-        return await _install_dependencies(ls, _argument(args))
+        return await _install_dependencies(ls, argument_of(args))
 
     @server.command(PIN_ALL)
     async def pin_all(ls: Any, *args: Any) -> bool:
-        uri = _argument(args).get("uri")
+        uri = argument_of(args).get("uri")
         return await _fix_all(ls, uri, "pin_all") if isinstance(uri, str) else False
 
     @server.command(UPDATE_ALL)
     async def update_all(ls: Any, *args: Any) -> bool:
-        uri = _argument(args).get("uri")
+        uri = argument_of(args).get("uri")
         return await _fix_all(ls, uri, "update_all") if isinstance(uri, str) else False
 
 
@@ -324,20 +339,20 @@ async def _default_interpreter(server: PinwiseServer, folder: Path, interpreters
 # -- what to install, and from which index ----------------------------------------------------------------
 
 
-def _parsed_file(server: PinwiseServer, path: Path) -> Any:
+def parsed_file(server: PinwiseServer, path: Path) -> Any:
     """The parse of ``path``: the editor's buffer when open, else the file on disk (None if unreadable),
     as the core workspace loads it (safe reader, cached by modification time)."""
     return server.workspace_for(path).load(path)
 
 
-def _index_config(server: PinwiseServer, path: Path | None, folder: Path) -> IndexConfig:
+def index_config(server: PinwiseServer, path: Path | None, folder: Path) -> IndexConfig:
     """The index configuration Pinwise checks ``path`` against, so installs use the same indexes (pip's
     precedence: the file's options and its includes', the environment, pip's configuration, the editor's
     settings)."""
     from pinwise.core.model import ParsedFile
 
     source = path if path is not None else folder / "pyproject.toml"
-    document = _parsed_file(server, source)
+    document = parsed_file(server, source)
     service = server.index_service(server.settings_for(source))
     if document is None:
         return service.config_for(ParsedFile(path=None, text=""))
@@ -351,7 +366,7 @@ def _project_request(
 ) -> Any:
     from pinwise.core.venv import ProjectInstall
 
-    document = _parsed_file(server, directory / "pyproject.toml")
+    document = parsed_file(server, directory / "pyproject.toml")
     group_requirements: dict[str, tuple[str, ...]] = {}
     if document is not None:
         from pinwise.core.venv.actions import requirement_string
@@ -391,7 +406,7 @@ def _install_request(
 # -- running a job with progress, cancellation and streamed output -----------------------------------------
 
 
-class _Job:
+class Job:
     """One progress bar shared by the steps of a command, each step given a share of the bar."""
 
     def __init__(self, progress: WorkDone) -> None:
@@ -413,6 +428,11 @@ class _Job:
     def on_output(line: str) -> None:
         output_logger.info("%s", line)
 
+    def on_tool_line(self, line: str) -> None:
+        """A tool without progress of its own (pip-compile, an uninstall): each line is the message."""
+        output_logger.info("%s", line)
+        self.progress.report(line[:120])
+
     async def watch_cancel(self) -> None:
         """The cancel button is a flag on the progress token: look at it until the job ends."""
         while not self.cancel.is_set():
@@ -424,9 +444,9 @@ class _Job:
 
 
 @contextlib.asynccontextmanager
-async def _job(server: PinwiseServer, title: str) -> Any:
+async def running_job(server: PinwiseServer, title: str) -> Any:
     async with WorkDone(server, title, cancellable=True) as progress:
-        job = _Job(progress)
+        job = Job(progress)
         watcher = asyncio.ensure_future(job.watch_cancel())
         try:
             yield job
@@ -436,14 +456,14 @@ async def _job(server: PinwiseServer, title: str) -> Any:
                 await watcher
 
 
-def _failure_message(what: str, message: str, tail: tuple[str, ...]) -> str:
+def failure_message(what: str, message: str, tail: tuple[str, ...]) -> str:
     lines = [line for line in tail if line.strip()][-MESSAGE_TAIL_LINES:]
     text = f"{what}: {message}"
     return text + ("\n" + "\n".join(lines) if lines else "")
 
 
-async def _install(
-    server: PinwiseServer, job: _Job, environment: Environment, request: InstallRequest, index: IndexConfig
+async def install_into(
+    server: PinwiseServer, job: Job, environment: Environment, request: InstallRequest, index: IndexConfig
 ) -> InstallResult:
     return await venv_state(server).manager.install(
         environment,
@@ -504,13 +524,13 @@ async def _create_and_install(
             return {"status": "failed", "message": reason}
         logger.info("Creating %s from %s", target, reason)
         interpreter = str(chosen.path)
-    uri_path = _path_of(argument.get("uri"))
+    uri_path = path_of(argument.get("uri"))
     request = _install_request(server, argument, uri_path, folder) if argument.get("install", True) else None
-    index = _index_config(server, uri_path, folder)
+    index = index_config(server, uri_path, folder)
     settings = server.settings_for(folder / "pyproject.toml")
     state = venv_state(server)
 
-    async with _job(server, "Creating a virtual environment") as job:
+    async with running_job(server, "Creating a virtual environment") as job:
         with job.share(0.0, CREATE_SHARE if request is not None else 1.0):
             created = await state.manager.create(
                 target,
@@ -522,7 +542,7 @@ async def _create_and_install(
                 cancel=job.cancel,
             )
         if not created.ok or created.environment is None:
-            return _report(
+            return report_outcome(
                 server,
                 created.status,
                 "Creating the virtual environment failed",
@@ -538,12 +558,12 @@ async def _create_and_install(
         }
         if request is not None:
             with job.share(CREATE_SHARE, 1.0):
-                installed = await _install(server, job, environment, request, index)
+                installed = await install_into(server, job, environment, request, index)
             answer["install"] = {"status": installed.status.value, "message": installed.message}
             if not installed.ok:
                 # The environment is ours and half-built: remove it, so nothing half-built is selected.
                 await asyncio.to_thread(shutil.rmtree, environment.path, True)
-                result = _report(
+                result = report_outcome(
                     server,
                     installed.status,
                     f"Installing into the new virtual environment failed, so {environment.path} was removed",
@@ -563,7 +583,7 @@ async def _create_and_install(
     return answer
 
 
-def _report(
+def report_outcome(
     server: PinwiseServer, status: Any, failed: str, cancelled: str, message: str, tail: tuple[str, ...]
 ) -> dict[str, Any]:
     """Tell the user how a job ended when it did not succeed (with the installer's last lines when it
@@ -575,7 +595,7 @@ def _report(
     elif status is Status.REFUSED:
         server.show_message(message, types.MessageType.Warning)
     else:
-        server.show_message(_failure_message(failed, message, tail), types.MessageType.Error)
+        server.show_message(failure_message(failed, message, tail), types.MessageType.Error)
     return {"status": status.value, "message": message, "output": list(tail)}
 
 
@@ -585,15 +605,11 @@ def _report(
 async def _install_dependencies(server: PinwiseServer, argument: dict[str, Any]) -> dict[str, Any]:
     if not server.workspace_trusted:
         return {"status": "refused", "message": UNTRUSTED}
-    target = _path_of(argument.get("uri"))
-    if target is not None:
-        folder_text = server.folder_of(target)
-        folder: Path | None = Path(folder_text) if folder_text else target.parent
-    else:
-        folder = _folder(server, argument.get("workspaceFolder"))
+    target = path_of(argument.get("uri"))
+    folder = folder_for(server, argument, target)
     if folder is None:
         return {"status": "refused", "message": "No workspace folder is open."}
-    environment = await _selected_environment(server, folder)
+    environment = await selected_environment(server, folder)
     if environment is None:
         message = "Select or create a virtual environment first."
         server.show_message(message, types.MessageType.Warning)
@@ -601,11 +617,11 @@ async def _install_dependencies(server: PinwiseServer, argument: dict[str, Any])
     request = _install_request(server, argument, target, folder)
     if request is None:
         return {"status": "refused", "message": f"There is nothing to install in {folder}."}
-    index = _index_config(server, target, folder)
-    async with _job(server, "Installing dependencies") as job:
-        result = await _install(server, job, environment, request, index)
+    index = index_config(server, target, folder)
+    async with running_job(server, "Installing dependencies") as job:
+        result = await install_into(server, job, environment, request, index)
     if not result.ok:
-        return _report(
+        return report_outcome(
             server,
             result.status,
             "Installing failed",

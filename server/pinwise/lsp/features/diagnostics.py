@@ -76,17 +76,22 @@ def analysis_inputs(server: PinwiseServer, doc: OpenDocument) -> tuple[ProjectCo
     return context, analysis_settings
 
 
-def refresh_includes(server: PinwiseServer, doc: OpenDocument) -> None:
+def refresh_dependencies(server: PinwiseServer, doc: OpenDocument) -> None:
     """Record the files ``doc`` includes with ``-r``/``-c`` (transitively), as the core resolves them: their
-    paths (to re-analyse ``doc`` when one changes) and their parses (their index options count too)."""
-    graph = server.workspace_for(doc.path).include_graph(doc.document)
+    paths (to re-analyse ``doc`` when one changes) and their parses (their index options count too). The
+    sources of a compiled file (pip-compile, uv) count as files it depends on, but not as includes."""
+    from pinwise.core import piptools
+
+    workspace = server.workspace_for(doc.path)
+    sources = [str(path) for path in piptools.compiled_inputs(doc.document, workspace.load)]
+    graph = workspace.include_graph(doc.document)
     if graph is None:
-        doc.includes = frozenset()
+        doc.depends_on = frozenset(sources)
         doc.included_files = ()
         return
     # A missing file is kept too: its appearing on disk must re-analyse this one. URLs are not watched.
     targets = [edge.target for edge in graph.edges if edge.target != graph.root and "://" not in edge.target]
-    doc.includes = frozenset(targets)
+    doc.depends_on = frozenset([*targets, *sources])
     doc.included_files = tuple(graph.files[t] for t in dict.fromkeys(targets) if t in graph.files)
 
 
@@ -98,7 +103,7 @@ def analyse(server: PinwiseServer, uri: str, *, typing: bool = False) -> None:
         return
     started = time.perf_counter()
     try:
-        refresh_includes(server, doc)
+        refresh_dependencies(server, doc)
     except Exception:
         logger.exception("Resolving the includes of %s failed", doc.path)
     doc.local_findings = local_findings(server, doc)
@@ -169,13 +174,14 @@ async def _index_phase(server: PinwiseServer, uri: str, version: int | None, pau
     publish_latest()
 
 
-def analyse_includers(server: PinwiseServer, uri: str) -> None:
-    """Re-analyse every open document that includes the file at ``uri``."""
+def analyse_dependents(server: PinwiseServer, uri: str) -> None:
+    """Re-analyse every open document that depends on the file at ``uri`` (includes it, or was compiled
+    from it)."""
     path = to_fs_path(uri)
     if path is None:
         return
     for other_uri, other in list(server.documents.items()):
-        if other_uri != uri and path in other.includes:
+        if other_uri != uri and path in other.depends_on:
             analyse(server, other_uri)
 
 

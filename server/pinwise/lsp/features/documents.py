@@ -34,7 +34,7 @@ def included_file(server: PinwiseServer, uri: str) -> tuple[Path, FileKind] | No
     from pinwise.core.files import FileKind
 
     path = to_fs_path(uri)
-    if path is None or not any(path in doc.includes for doc in server.documents.values()):
+    if path is None or not any(path in doc.depends_on for doc in server.documents.values()):
         return None
     return Path(path), FileKind.REQUIREMENTS
 
@@ -65,24 +65,24 @@ def refresh(server: PinwiseServer, uri: str) -> OpenDocument | None:
 
 
 def register(server: PinwiseServer) -> None:
-    from pinwise.lsp.features.diagnostics import analyse, analyse_includers, clear
+    from pinwise.lsp.features.diagnostics import analyse, analyse_dependents, clear
 
     @server.feature(types.TEXT_DOCUMENT_DID_OPEN)
     def did_open(ls: PinwiseServer, params: types.DidOpenTextDocumentParams) -> None:
         if refresh(ls, params.text_document.uri) is not None:
             analyse(ls, params.text_document.uri)
-            analyse_includers(ls, params.text_document.uri)
+            analyse_dependents(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CHANGE)
     def did_change(ls: PinwiseServer, params: types.DidChangeTextDocumentParams) -> None:
         if refresh(ls, params.text_document.uri) is not None:
             analyse(ls, params.text_document.uri, typing=True)
-            analyse_includers(ls, params.text_document.uri)
+            analyse_dependents(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_SAVE)
     def did_save(ls: PinwiseServer, params: types.DidSaveTextDocumentParams) -> None:
         if params.text_document.uri in ls.documents:
-            analyse_includers(ls, params.text_document.uri)
+            analyse_dependents(ls, params.text_document.uri)
 
     @server.feature(types.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: PinwiseServer, params: types.DidCloseTextDocumentParams) -> None:
@@ -93,10 +93,10 @@ def register(server: PinwiseServer) -> None:
             ls.workspace_for(closed.path).close(closed.path)
             clear(ls, uri)
             # Includers read this file from disk again now that the editor no longer holds it.
-            analyse_includers(ls, uri)
+            analyse_dependents(ls, uri)
 
     @server.feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
     def did_change_watched_files(ls: PinwiseServer, params: types.DidChangeWatchedFilesParams) -> None:
         for change in params.changes:
             # An open document's editor text wins over the disk; only its includers care about the disk.
-            analyse_includers(ls, change.uri)
+            analyse_dependents(ls, change.uri)

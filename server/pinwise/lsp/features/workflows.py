@@ -27,16 +27,26 @@ from typing import TYPE_CHECKING, Any
 from lsprotocol import types
 from pygls.uris import from_fs_path
 
-from pinwise.lsp.features.commands import (  # one reading of arguments, one manager
-    _argument,
-    _path_of,
+from pinwise.lsp.features.commands import (  # one reading of arguments, one manager, one job runner
+    UNTRUSTED,
+    argument_of,
+    failure_message,
+    folder_for,
+    index_config,
+    install_into,
+    parsed_file,
+    path_of,
+    running_job,
+    selected_environment,
     venv_state,
 )
-from pinwise.lsp.progress import WorkDone
 
 if TYPE_CHECKING:
-    from pinwise.core.document import Document
     from pinwise.core.hover import HoverResult
+    from pinwise.core.venv import Environment, InstalledDistribution
+    from pinwise.core.venv.manage import RunOutcome
+    from pinwise.core.venv.sync import SyncPlan
+    from pinwise.lsp.features.commands import Job
     from pinwise.lsp.server import OpenDocument, PinwiseServer
 
 logger = logging.getLogger(__name__)
@@ -52,43 +62,9 @@ NO_TOOL = (
     "Neither pip-compile nor uv was found in the selected environment or on PATH, so the file cannot be "
     "compiled."
 )
-
-
-def _document(server: PinwiseServer, path: Path) -> tuple[Document, OpenDocument | None] | None:
-    """The open document at ``path``, else its parse from disk (None when it cannot be read)."""
-    from pinwise.core.document import parse_document
-    from pinwise.core.files import FileKind
-
-    for open_doc in server.documents.values():
-        if open_doc.path == path:
-            return open_doc.document, open_doc
-    try:
-        # Bytes decoded as they are, so that \r\n line breaks keep their offsets.
-        text = path.read_bytes().decode("utf-8")
-    except FileNotFoundError:
-        text = ""
-    except (OSError, UnicodeDecodeError):
-        return None
-    return parse_document(text, path, FileKind.REQUIREMENTS), None
-
-
-def _folder_for(server: PinwiseServer, path: Path | None, argument: dict[str, Any]) -> Path | None:
-    folder = argument.get("workspaceFolder")
-    if isinstance(folder, str) and folder:
-        return _path_of(folder)
-    if path is not None:
-        found = server.folder_of(path)
-        return Path(found) if found else path.parent
-    folders = server.folders()
-    return Path(folders[0]) if folders else None
-
-
-async def _environment(server: PinwiseServer, folder: Path) -> Any:
-    """The environment selected for ``folder`` (remembered or chosen in this session), or None."""
-    from pinwise.core.venv import SelectionStore, environment_at
-
-    env_path = server.selected_venvs.get(str(folder)) or await asyncio.to_thread(SelectionStore().get, folder)
-    return await asyncio.to_thread(environment_at, env_path) if env_path else None
+NO_ENVIRONMENT = "Select or create a virtual environment first."
+# Share of a sync's progress bar given to installing (the rest is uninstalling).
+INSTALL_SHARE = 0.8
 
 
 async def _ask(server: PinwiseServer, message: str, kind: types.MessageType, *choices: str) -> str | None:
@@ -105,63 +81,58 @@ async def _ask(server: PinwiseServer, message: str, kind: types.MessageType, *ch
     return answer.title if answer is not None else None
 
 
-async def _run_with_progress(server: PinwiseServer, title: str, argv: list[str], cwd: Path) -> Any:
-    """Run one tool with cancellable work-done progress; each output line becomes the progress message."""
-
-    cancel = asyncio.Event()
-    async with WorkDone(server, title, cancellable=True) as progress:
-
-        def on_line(line: str) -> None:
-            if progress.cancelled:
-                cancel.set()
-            progress.report(line[:120])
-
-        return await venv_state(server).manager.run(argv, cwd=cwd, on_line=on_line, cancel=cancel)
+async def _run_tool(server: PinwiseServer, job: Job, argv: list[str], cwd: Path) -> RunOutcome:
+    """Run one tool in ``job``: its output lines are the progress messages, its cancel button stops it."""
+    return await venv_state(server).manager.run(argv, cwd=cwd, on_line=job.on_tool_line, cancel=job.cancel)
 
 
-def _outcome_message(outcome: Any, what: str) -> tuple[str, str]:
+def _outcome_message(outcome: RunOutcome, what: str) -> tuple[str, str]:
+    """The status and message of a tool's run; a failure carries the tool's own last lines."""
     if outcome.cancelled:
         return "cancelled", f"{what} was cancelled."
     if outcome.error is not None:
         return "failed", f"{what} failed: {outcome.error}."
     if outcome.returncode != 0:
-        last = f": {outcome.tail[-1]}" if outcome.tail else ""
-        return "failed", f"{what} failed (exit code {outcome.returncode}){last}"
+        return "failed", failure_message(
+            f"{what} failed", f"exit code {outcome.returncode}", tuple(outcome.tail)
+        )
     return "succeeded", f"{what} succeeded."
 
 
 # -- compile ------------------------------------------------------------------------------------------------
 
 
+def _compiled_header(server: PinwiseServer, path: Path) -> Any:
+    """The header of the compiled file at ``path`` (the editor's text when open), None without one."""
+    from pinwise.core import piptools
+
+    document = parsed_file(server, path)
+    requirements = document.requirements if document is not None else None
+    return piptools.parse_compiled(requirements) if requirements is not None else None
+
+
 async def run_compile(server: PinwiseServer, argument: dict[str, Any]) -> dict[str, Any]:
     from pinwise.core import piptools
     from pinwise.core.venv import find_uv
-    from pinwise.lsp.features.commands import UNTRUSTED
 
     if not server.workspace_trusted:
         return {"status": "refused", "message": UNTRUSTED}
-    path = _path_of(argument.get("uri"))
+    path = path_of(argument.get("uri"))
     if path is None:
         return {"status": "refused", "message": "No file was given to compile."}
-    loaded = await asyncio.to_thread(_document, server, path)
-    requirements = loaded[0].requirements if loaded is not None else None
-    compiled = piptools.parse_compiled(requirements) if requirements is not None else None
     if path.suffix == ".in":
         # Compiling a source: its compiled file is next to it, and holds the command when it exists.
-        target = path.with_suffix(".txt")
-        loaded_target = await asyncio.to_thread(_document, server, target)
-        target_parse = loaded_target[0].requirements if loaded_target is not None else None
-        compiled = piptools.parse_compiled(target_parse) if target_parse is not None else None
-        path = target
+        path = path.with_suffix(".txt")
+    compiled = await asyncio.to_thread(_compiled_header, server, path)
     command = compiled.command if compiled is not None else None
     preferred: piptools.Tool = compiled.tool if compiled is not None else "pip-compile"
-    folder = _folder_for(server, path, argument)
-    environment = await _environment(server, folder) if folder is not None else None
+    folder = folder_for(server, argument, path)
+    environment = await selected_environment(server, folder) if folder is not None else None
     env_path = environment.path if environment is not None else None
     search_path = os.environ.get("PATH", os.defpath)
     tool = piptools.find_compile_tool(env_path, preferred, search_path=search_path, bundled_uv=find_uv())
     if tool is None:
-        installed = await _offer_pip_tools(server, environment)
+        installed = await _offer_pip_tools(server, environment, folder)
         if installed is not None:
             return installed
         tool = piptools.find_compile_tool(env_path, preferred, search_path=search_path, bundled_uv=find_uv())
@@ -170,32 +141,39 @@ async def run_compile(server: PinwiseServer, argument: dict[str, Any]) -> dict[s
     name, prefix = tool
     upgrade = argument.get("upgradePackage")
     arguments = piptools.compile_argv(
-        command, compiled_name=path.name, upgrade_package=upgrade if isinstance(upgrade, str) else None
+        command,
+        compiled_name=path.name,
+        upgrade_package=upgrade if isinstance(upgrade, str) else None,
+        upgrade=argument.get("upgrade") is True,
     )
     if name == "uv" and environment is not None and not piptools.has_python_option(arguments):
         arguments += ["--python", str(environment.python)]
     argv = [*prefix, *arguments]
     cwd = piptools.command_folder(path, command)
-    outcome = await _run_with_progress(server, f"Compiling {path.name} with {name}", argv, cwd)
-    status, message = _outcome_message(outcome, f"Compiling {path.name} with {name}")
+    what = f"Compiling {path.name} with {name}"
+    async with running_job(server, what) as job:
+        outcome = await _run_tool(server, job, argv, cwd)
+    status, message = _outcome_message(outcome, what)
     if status == "failed":
         server.show_message(message, types.MessageType.Error)
     elif status == "succeeded":
         from pinwise.lsp.features.diagnostics import analyse
 
-        for uri, open_doc in list(server.documents.items()):
-            if open_doc.path == path:
-                analyse(server, uri)
+        open_doc = server.document_at(path)
+        if open_doc is not None:
+            analyse(server, open_doc.uri)
     return {"status": status, "message": message, "argv": argv, "cwd": str(cwd)}
 
 
-async def _offer_pip_tools(server: PinwiseServer, environment: Any) -> dict[str, Any] | None:
+async def _offer_pip_tools(
+    server: PinwiseServer, environment: Environment | None, folder: Path | None
+) -> dict[str, Any] | None:
     """Without a compile tool: say so, and offer to install pip-tools into the selected environment.
 
     Returns the command's answer when nothing more can be done, or None once pip-tools is installed."""
     from pinwise.core.venv import RequirementStrings
 
-    if environment is None:
+    if environment is None or folder is None:
         message = f"{NO_TOOL} Select a virtual environment to install pip-tools into, or install uv."
         server.show_message(message, types.MessageType.Error)
         return {"status": "failed", "message": message}
@@ -208,24 +186,12 @@ async def _offer_pip_tools(server: PinwiseServer, environment: Any) -> dict[str,
     )
     if choice != INSTALL_PIP_TOOLS:
         return {"status": "failed", "message": NO_TOOL}
-    cancel = asyncio.Event()
-    async with WorkDone(server, "Installing pip-tools", cancellable=True) as progress:
-
-        def on_progress(update: Any) -> None:
-            if progress.cancelled:
-                cancel.set()
-            progress.report(update.message, update.fraction)
-
-        # The server's one manager: its per-environment guard must see every job on that environment.
-        result = await venv_state(server).manager.install(
-            environment,
-            RequirementStrings(("pip-tools",)),
-            trusted=server.workspace_trusted,
-            progress=on_progress,
-            cancel=cancel,
-        )
+    index = await asyncio.to_thread(index_config, server, None, folder)
+    async with running_job(server, "Installing pip-tools") as job:
+        result = await install_into(server, job, environment, RequirementStrings(("pip-tools",)), index)
     if not result.ok:
-        server.show_message(f"Installing pip-tools failed: {result.message}", types.MessageType.Error)
+        message = failure_message("Installing pip-tools failed", result.message, result.output_tail)
+        server.show_message(message, types.MessageType.Error)
         return {"status": result.status.value, "message": result.message}
     return None
 
@@ -234,53 +200,47 @@ async def _offer_pip_tools(server: PinwiseServer, environment: Any) -> dict[str,
 
 
 async def run_freeze(server: PinwiseServer, argument: dict[str, Any]) -> dict[str, Any]:
+    from pinwise.core.document import parse_document
+    from pinwise.core.files import FileKind
     from pinwise.core.venv import read_installed
     from pinwise.core.venv.freeze import freeze, merge_freeze, read_project_name
-    from pinwise.lsp.convert import PositionConverter, text_edits
+    from pinwise.lsp.convert import PositionConverter, workspace_edit
     from pinwise.lsp.features.actions import supports_document_changes
 
-    path = _path_of(argument.get("uri"))
+    path = path_of(argument.get("uri"))
     if path is None:
         return {"status": "refused", "message": "No file was given to freeze into."}
-    folder = _folder_for(server, path, argument)
-    environment = await _environment(server, folder) if folder is not None else None
+    folder = folder_for(server, argument, path)
+    environment = await selected_environment(server, folder) if folder is not None else None
     if environment is None or folder is None:
-        return {"status": "refused", "message": "Select or create a virtual environment first."}
+        return {"status": "refused", "message": NO_ENVIRONMENT}
     installed = await asyncio.to_thread(read_installed, environment.path)
     project = await asyncio.to_thread(read_project_name, folder)
     frozen = freeze(installed, exclude=[project] if project else [])
-    loaded = await asyncio.to_thread(_document, server, path)
-    if loaded is None:
-        return {"status": "failed", "message": f"{path} cannot be read."}
-    document, open_doc = loaded
+    # An open buffer exists even when it was never saved; only a file that is neither is created.
+    open_doc = server.document_at(path)
+    document = (
+        open_doc.document if open_doc is not None else await asyncio.to_thread(parsed_file, server, path)
+    )
+    exists = document is not None or await asyncio.to_thread(path.exists)
+    if document is None:
+        if exists:
+            return {"status": "failed", "message": f"{path} cannot be read."}
+        document = parse_document("", path, FileKind.REQUIREMENTS)
     edits = merge_freeze(document, frozen)
     if not edits:
         return {"status": "unchanged", "message": f"{path.name} already lists the environment."}
-    uri = open_doc.uri if open_doc is not None else from_fs_path(str(path)) or path.as_uri()
-    converter = (
+    label = f"Freeze {environment.path.name} into {path.name}"
+    edit = workspace_edit(
+        open_doc.uri if open_doc is not None else from_fs_path(str(path)) or path.as_uri(),
+        open_doc.version if open_doc is not None else None,
+        edits,
         open_doc.converter
         if open_doc is not None
-        else PositionConverter(document.text, server.position_encoding)
+        else PositionConverter(document.text, server.position_encoding),
+        document_changes=supports_document_changes(server),
+        create=not exists,
     )
-    version = open_doc.version if open_doc is not None else None
-    lsp_edits = text_edits(edits, converter)
-    # An open buffer exists even when it was never saved; only a file that is neither is created.
-    exists = open_doc is not None or await asyncio.to_thread(path.exists)
-    edit: types.WorkspaceEdit
-    if supports_document_changes(server):
-        changes: list[Any] = []
-        if not exists:
-            changes.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)))
-        changes.append(
-            types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version),
-                edits=list(lsp_edits),
-            )
-        )
-        edit = types.WorkspaceEdit(document_changes=changes)
-    else:
-        edit = types.WorkspaceEdit(changes={uri: list(lsp_edits)})
-    label = f"Freeze {environment.path.name} into {path.name}"
     result = await server.workspace_apply_edit_async(types.ApplyWorkspaceEditParams(edit=edit, label=label))
     applied = bool(result and result.applied)
     return {
@@ -294,40 +254,35 @@ async def run_freeze(server: PinwiseServer, argument: dict[str, Any]) -> dict[st
 # -- sync ---------------------------------------------------------------------------------------------------
 
 
-def _plan_json(plan: Any) -> list[dict[str, Any]]:
+def _plan_json(plan: SyncPlan) -> list[dict[str, Any]]:
     return [
         {"kind": a.kind.value, "name": a.name, "installed": a.installed, "wanted": a.wanted}
         for a in plan.actions
     ]
 
 
+def _include_graph(server: PinwiseServer, path: Path) -> Any:
+    """The file and what it includes (``-r``/``-c``), as the core workspace reads them: editor buffers
+    first, then the disk through the safe reader. None when the file cannot be read."""
+    document = parsed_file(server, path)
+    return server.workspace_for(path).include_graph(document) if document is not None else None
+
+
 async def run_sync(server: PinwiseServer, argument: dict[str, Any]) -> dict[str, Any]:
-    from pinwise.core.requirements.includes import resolve_includes
     from pinwise.core.venv import read_installed
     from pinwise.core.venv.sync import plan_sync
-    from pinwise.lsp.features.commands import UNTRUSTED
 
     if not server.workspace_trusted:
         return {"status": "refused", "message": UNTRUSTED}
-    path = _path_of(argument.get("uri"))
+    path = path_of(argument.get("uri"))
     if path is None:
         return {"status": "refused", "message": "No file was given to sync with."}
-    folder = _folder_for(server, path, argument)
-    environment = await _environment(server, folder) if folder is not None else None
+    folder = folder_for(server, argument, path)
+    environment = await selected_environment(server, folder) if folder is not None else None
     if environment is None or folder is None:
-        return {"status": "refused", "message": "Select or create a virtual environment first."}
-    open_texts = {str(d.path): d.document.text for d in server.documents.values()}
-
-    def read_text(name: str) -> str | None:
-        if name in open_texts:
-            return open_texts[name]
-        # Never Path.read_text: an include of /dev/stdin would read the protocol stream, /dev/zero never ends.
-        from pinwise.core.files import read_dependency_file
-
-        return read_dependency_file(Path(name)).text
-
-    graph = await asyncio.to_thread(resolve_includes, str(path), read_text)
-    if str(path) not in graph.files:
+        return {"status": "refused", "message": NO_ENVIRONMENT}
+    graph = await asyncio.to_thread(_include_graph, server, path)
+    if graph is None or str(path) not in graph.files:
         return {"status": "failed", "message": f"{path} cannot be read."}
     installed = await asyncio.to_thread(read_installed, environment.path)
     plan = plan_sync(graph, installed, python_version=environment.version)
@@ -349,50 +304,48 @@ async def run_sync(server: PinwiseServer, argument: dict[str, Any]) -> dict[str,
         )
         if choice != APPLY:
             return {"status": "cancelled", "message": "Sync was cancelled.", **answer}
-    status, message = await _apply_sync(server, environment, path, plan, installed)
+    index = await asyncio.to_thread(index_config, server, path, folder)
+    async with running_job(server, f"Syncing {environment.path.name} with {path.name}") as job:
+        status, message = await _apply_sync(server, job, environment, path, plan, installed, index)
     from pinwise.lsp.features.commands import select_environment
 
     await select_environment(server, folder, environment.path, remember=False)
     if status == "failed":
         server.show_message(message, types.MessageType.Error)
+    elif status == "cancelled":
+        server.show_message(message, types.MessageType.Info)
     return {"status": status, "message": message, **answer}
 
 
 async def _apply_sync(
-    server: PinwiseServer, environment: Any, path: Path, plan: Any, installed: Any
+    server: PinwiseServer,
+    job: Job,
+    environment: Environment,
+    path: Path,
+    plan: SyncPlan,
+    installed: dict[str, InstalledDistribution],
+    index: Any,
 ) -> tuple[str, str]:
     """Install the file (which upgrades and downgrades to its pins), then uninstall what it does not list."""
     from pinwise.core.venv import RequirementFiles
 
-    manager = venv_state(server).manager
     if plan.to_install:
-        cancel = asyncio.Event()
-        async with WorkDone(server, f"Syncing with {path.name}", cancellable=True) as progress:
-
-            def on_progress(update: Any) -> None:
-                if progress.cancelled:
-                    cancel.set()
-                progress.report(update.message, update.fraction)
-
-            result = await manager.install(
-                environment,
-                RequirementFiles(files=(path,)),
-                trusted=server.workspace_trusted,
-                progress=on_progress,
-                cancel=cancel,
-            )
+        with job.share(0.0, INSTALL_SHARE if plan.to_remove else 1.0):
+            result = await install_into(server, job, environment, RequirementFiles(files=(path,)), index)
         if not result.ok:
-            return result.status.value, f"Syncing failed while installing: {result.message}"
+            return result.status.value, failure_message(
+                "Syncing failed while installing", result.message, result.output_tail
+            )
     names = plan.to_remove
     if names:
         if "pip" in installed:
             argv = [str(environment.python), "-m", "pip", "uninstall", "-y", "--disable-pip-version-check"]
         else:
-            uv = manager.uv_path()
+            uv = venv_state(server).manager.uv_path()
             if uv is None:
                 return "failed", "Nothing can uninstall: the environment has no pip and uv was not found."
             argv = [str(uv), "pip", "uninstall", "--python", str(environment.python)]
-        outcome = await _run_with_progress(server, "Removing extra packages", [*argv, *names], path.parent)
+        outcome = await _run_tool(server, job, [*argv, *names], path.parent)
         status, message = _outcome_message(outcome, f"Removing {len(names)} packages")
         if status != "succeeded":
             return status, message
@@ -411,7 +364,8 @@ async def with_compiled_reason(
     from pinwise.core.text import Span
 
     try:
-        reason = await asyncio.to_thread(piptools.why_markdown, doc.document, offset)
+        load = server.workspace_for(doc.path).load  # the source's editor buffer when it is open
+        reason = await asyncio.to_thread(piptools.why_markdown, doc.document, offset, load)
     except Exception:
         logger.exception("explaining a compiled pin failed")
         return result
@@ -429,16 +383,22 @@ async def with_compiled_reason(
 
 
 def compiled_code_actions(
-    server: PinwiseServer, doc: OpenDocument, actions: list[types.CodeAction]
+    server: PinwiseServer, doc: OpenDocument, actions: list[types.CodeAction], only: list[str] | None
 ) -> list[types.CodeAction]:
-    """In a compiled file, drop the quick fixes that edit requirement lines and offer a recompile instead."""
+    """In a compiled file, drop the actions that edit requirement lines (quick fixes, Pin all, Update all)
+    and offer recompiling instead: one package's upgrade for a quick fix, every package's for Update all."""
     from pinwise.core import piptools
+    from pinwise.lsp.features.actions import PIN_ALL_KIND, UPDATE_ALL_KIND, wanted
 
-    replacements = piptools.compiled_file_actions(doc.document, doc.findings)
-    if not replacements:
+    if piptools.compiled_origin(doc.document) is None:
         return actions
+    replacements = piptools.compiled_file_actions(doc.document, doc.findings)
     titles = {fix.title for replacement in replacements for fix in replacement.replaced}
-    kept = [a for a in actions if not (a.edit is not None and a.title in titles)]
+    kept = [
+        a
+        for a in actions
+        if not (a.edit is not None and a.title in titles) and a.kind not in (PIN_ALL_KIND, UPDATE_ALL_KIND)
+    ]
     offered: set[str] = set()
     for replacement in replacements:
         if replacement.package in offered:
@@ -448,54 +408,54 @@ def compiled_code_actions(
             continue
         offered.add(replacement.package)
         kept.append(
-            types.CodeAction(
-                title=replacement.title,
-                kind=types.CodeActionKind.QuickFix,
-                is_preferred=True,
-                command=types.Command(
-                    title=replacement.title,
-                    command=COMPILE,
-                    arguments=[{"uri": doc.uri, "upgradePackage": replacement.package}],
-                ),
-            )
+            _recompile_action(doc, replacement.title, types.CodeActionKind.QuickFix, replacement.package)
+        )
+    if only is not None and wanted(UPDATE_ALL_KIND, only):
+        kept.append(
+            _recompile_action(doc, "Upgrade every package in the source and recompile", UPDATE_ALL_KIND)
         )
     return kept
+
+
+def _recompile_action(
+    doc: OpenDocument, title: str, kind: str, package: str | None = None
+) -> types.CodeAction:
+    argument: dict[str, Any] = {"uri": doc.uri}
+    if package is None:
+        argument["upgrade"] = True
+    else:
+        argument["upgradePackage"] = package
+    return types.CodeAction(
+        title=title,
+        kind=kind,
+        is_preferred=package is not None or None,
+        command=types.Command(title=title, command=COMPILE, arguments=[argument]),
+    )
 
 
 async def ignore_venv_in_git(server: PinwiseServer, env_path: Path) -> bool:
     """Add a new environment's folder to the work tree's ``.gitignore`` (an edit the user sees), unless
     git already ignores it. False when nothing was changed."""
+    from pinwise.core.analysis.findings import TextEdit
     from pinwise.core.venv.gitignore import gitignore_addition
-    from pinwise.lsp.convert import PositionConverter, text_edits
+    from pinwise.lsp.convert import PositionConverter, workspace_edit
     from pinwise.lsp.features.actions import supports_document_changes
 
     addition = await gitignore_addition(env_path)
     if addition is None:
         return False
-    from pinwise.core.analysis.findings import TextEdit
-
-    uri = from_fs_path(str(addition.path)) or addition.path.as_uri()
     text = ""
     if addition.exists:
         data = await asyncio.to_thread(addition.path.read_bytes)
         text = data.decode("utf-8", "replace")
-    lsp_edits = text_edits(
-        [TextEdit(addition.span, addition.new_text)], PositionConverter(text, server.position_encoding)
+    edit = workspace_edit(
+        from_fs_path(str(addition.path)) or addition.path.as_uri(),
+        None,
+        [TextEdit(addition.span, addition.new_text)],
+        PositionConverter(text, server.position_encoding),
+        document_changes=supports_document_changes(server),
+        create=not addition.exists,
     )
-    edit: types.WorkspaceEdit
-    if supports_document_changes(server):
-        changes: list[Any] = []
-        if not addition.exists:
-            changes.append(types.CreateFile(uri=uri, options=types.CreateFileOptions(ignore_if_exists=True)))
-        changes.append(
-            types.TextDocumentEdit(
-                text_document=types.OptionalVersionedTextDocumentIdentifier(uri=uri, version=None),
-                edits=list(lsp_edits),
-            )
-        )
-        edit = types.WorkspaceEdit(document_changes=changes)
-    else:
-        edit = types.WorkspaceEdit(changes={uri: list(lsp_edits)})
     result = await server.workspace_apply_edit_async(
         types.ApplyWorkspaceEditParams(edit=edit, label=f"Ignore {addition.entry} in git")
     )
@@ -505,12 +465,12 @@ async def ignore_venv_in_git(server: PinwiseServer, env_path: Path) -> bool:
 def register(server: PinwiseServer) -> None:
     @server.command(COMPILE)
     async def compile_command(ls: Any, *args: Any) -> dict[str, Any]:
-        return await run_compile(ls, _argument(args))
+        return await run_compile(ls, argument_of(args))
 
     @server.command(FREEZE)
     async def freeze_command(ls: Any, *args: Any) -> dict[str, Any]:
-        return await run_freeze(ls, _argument(args))
+        return await run_freeze(ls, argument_of(args))
 
     @server.command(SYNC)
     async def sync_command(ls: Any, *args: Any) -> dict[str, Any]:
-        return await run_sync(ls, _argument(args))
+        return await run_sync(ls, argument_of(args))

@@ -5,16 +5,28 @@
 // with a tiny venv in it, opens requirements.txt and checks: the pip-requirements language, the venv status
 // bar item, an index-backed Pinwise diagnostic in the Problems panel, a hover with the index's summary,
 // "Pinwise: Select Virtual Environment" (picks .venv, the status bar shows it) and "Pinwise: Pin All"
-// (the editor text changes). Every wait is bounded; a failed step leaves a screenshot and the page HTML.
+// (the editor text changes). Then the everyday workflows, on files the test adds to the copied workspace
+// (examples/ itself is never changed) and two distributions it writes into the venv (dist-info folders,
+// no pip): "Pinwise: Freeze Environment into Requirements" (freeze-requirements.txt: the outdated pin is
+// updated in place, the comment kept, the other distribution appended, the file on disk untouched, and one
+// Ctrl+Z restores the original text), "Pinwise: Sync Environment with File" (sync-requirements.txt lists
+// one of the two: the notification's plan names the other for removal, Apply removes its dist-info folder
+// and keeps the listed one) and "Pinwise: Compile Requirements" (compiled/requirements.txt, a uv-compiled
+// file whose header compiles requirements.in against two local wheels, no index: the Problems panel says it
+// is generated, and after the command the file on disk and then the editor hold alpha==1.0 and beta==2.0).
+// Sync and compile need a uv executable, which the test puts on code-server's PATH: without one they are
+// warnings, not failures. Every wait is bounded; a failed step leaves a screenshot and the page HTML.
 // Artifacts: <repo>/.artifacts/vscode-e2e/. The last line of output is "N passed, N failed".
 //
 // Environment: PINWISE_E2E_CACHE (code-server lives there, see setup.sh), PINWISE_VSIX,
 // PINWISE_E2E_PYTHON (sets pinwise.interpreter; default: python3 on PATH, as a user would have),
 // PINWISE_E2E_INDEX_PYTHON (runs serve_index.py and makes the venv; default: the repo's .venv, else python3
 // with the bundled libraries on PYTHONPATH), PINWISE_E2E_TIMEOUT_MS (per wait, default 60000),
-// PINWISE_E2E_TOTAL_TIMEOUT_MS (whole run, default 300000), PINWISE_E2E_KEEP=1 (keep the run folder).
+// PINWISE_E2E_TOTAL_TIMEOUT_MS (whole run, default 420000), PINWISE_E2E_KEEP=1 (keep the run folder),
+// PINWISE_E2E_UV (the uv executable for sync and compile; default: uv next to the index Python, else in the
+// repo's .venv, which the dev extra installs).
 import { spawn, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -31,15 +43,39 @@ const CODE_SERVER = join(CACHE, `code-server-${CODE_SERVER_VERSION}`, "node_modu
 const VSIX = resolve(process.env.PINWISE_VSIX || join(CLIENT, "pinwise.vsix"));
 const ARTIFACTS = join(REPO, ".artifacts", "vscode-e2e");
 const WAIT = Number(process.env.PINWISE_E2E_TIMEOUT_MS || 60_000);
-const TOTAL = Number(process.env.PINWISE_E2E_TOTAL_TIMEOUT_MS || 300_000);
+const TOTAL = Number(process.env.PINWISE_E2E_TOTAL_TIMEOUT_MS || 420_000);
 const CHROMIUM = process.env.CHROMIUM_PATH || "/usr/bin/chromium";
 const REPO_PYTHON = join(REPO, ".venv", "bin", "python");
 const INDEX_PYTHON = process.env.PINWISE_E2E_INDEX_PYTHON || (existsSync(REPO_PYTHON) ? REPO_PYTHON : "python3");
+// uv uninstalls from the pip-less venv (sync) and compiles (compile). Only its folder-of-one goes on PATH:
+// the repo's .venv/bin also holds a python3, which must not become the server's interpreter.
+const UV_CANDIDATES = process.env.PINWISE_E2E_UV
+  ? [resolve(process.env.PINWISE_E2E_UV)]
+  : [...(INDEX_PYTHON.includes("/") ? [join(dirname(INDEX_PYTHON), "uv")] : []), join(REPO, ".venv", "bin", "uv")];
+const UV = UV_CANDIDATES.find((p) => existsSync(p)) ?? null;
+const NO_UV = `no uv executable (looked at ${[...new Set(UV_CANDIDATES)].join(", ")}; set PINWISE_E2E_UV)`;
 
 // What the e2e index (serve_index.py) serves for the packages of examples/requirements.txt.
 const HOVER_PACKAGE = "gunicorn";
 const HOVER_SUMMARY = "WSGI HTTP Server for UNIX, from the e2e index";
 const OUTDATED = /gunicorn 23\.0\.0 is available/;
+
+// The workflow steps' files, all written into the copied workspace. Two distributions in the venv: freeze
+// writes both, sync keeps KEPT (the sync file lists it) and removes DROPPED.
+const KEPT = { name: "e2e-kept", version: "1.0" };
+const DROPPED = { name: "e2e-dropped", version: "2.0" };
+const distInfo = (d) => `${d.name.replace(/-/g, "_")}-${d.version}.dist-info`;
+const FREEZE_FILE = "freeze-requirements.txt";
+const FREEZE_BEFORE = `# what the e2e venv holds (comment kept by freeze)\n${KEPT.name}==0.9\n`;
+const FREEZE_AFTER = `# what the e2e venv holds (comment kept by freeze)\n${KEPT.name}==${KEPT.version}\n${DROPPED.name}==${DROPPED.version}\n`;
+const SYNC_FILE = "sync-requirements.txt";
+const SYNC_TEXT = `# the e2e venv should hold exactly this\n${KEPT.name}==${KEPT.version}\n`;
+// A pip-tools pair compiled by uv from local wheels only (paths in the header are relative to compiled/,
+// where the command ran). The compiled file holds the header alone until "Compile Requirements" runs.
+const COMPILED_DIR = "compiled";
+const COMPILED_HEADER =
+  "# This file was autogenerated by uv via the following command:\n" +
+  "#    uv pip compile requirements.in -o requirements.txt --no-index --find-links wheels --no-cache --python-version 3.11\n";
 
 const t0 = Date.now();
 const elapsed = () => ((Date.now() - t0) / 1000).toFixed(1) + "s";
@@ -238,6 +274,52 @@ async function until(read, accept, timeout, what) {
   }
 }
 
+/**
+ * `until`, failing at once when VS Code shows an error notification, or one saying a tool is missing or
+ * failed (a warning with buttons would otherwise wait for an answer until the time is up).
+ */
+async function untilNoError(read, accept, timeout, what) {
+  const error = page
+    .locator(".notification-toast", { has: page.locator(".codicon-error") })
+    .or(page.locator(".notification-toast", { hasText: /Neither pip-compile nor uv|failed|cannot/i }))
+    .first();
+  return until(
+    async () => {
+      if (await error.isVisible()) {
+        throw new Error(`error notification: ${(await error.innerText()).replace(/\s+/g, " ").slice(0, 240)}`);
+      }
+      return read();
+    },
+    accept,
+    timeout,
+    what,
+  );
+}
+
+/** No notification left over from an earlier step (an error toast would fail `untilNoError`). */
+async function clearNotifications() {
+  await palette("Notifications: Clear All Notifications");
+  await page.locator(".notification-toast").first().waitFor({ state: "hidden", timeout: 10_000 });
+}
+
+/**
+ * Opens a workspace file with Quick Open (Ctrl+P) and waits until the editor shows text `expect` accepts.
+ * `label` and `description` match the row's file name and folder (the root's files have no folder).
+ */
+async function quickOpen(query, label, description, expect) {
+  await page.keyboard.press("Escape");
+  await page.keyboard.press("Control+P");
+  await quickInput().waitFor({ state: "visible", timeout: 10_000 });
+  await quickInput().fill(query);
+  let row = quickRows().filter({ has: page.locator(".label-name", { hasText: label }) });
+  if (description) {
+    row = row.filter({ has: page.locator(".label-description", { hasText: description }) });
+  }
+  await row.first().click({ timeout: 20_000 });
+  await until(editorText, expect, 20_000, `${query} did not open in the editor`);
+  await page.locator(".editor-instance .monaco-editor .view-lines").first().click({ position: { x: 300, y: 5 } });
+}
+
 try {
   // Index and venv first: both are plain processes, and a failure here says so plainly.
   await step("e2e package index on 127.0.0.1", async () => {
@@ -250,6 +332,39 @@ try {
       throw new Error(`venv creation failed (${made.status}): ${made.stderr}`);
     }
     return join(WS, ".venv");
+  });
+  let sitePackages = "";
+  await step("workflow files: two distributions in the venv, freeze and sync files, a uv-compiled pair on local wheels", async () => {
+    // The venv's own site-packages, as its Python reports it (lib/pythonX.Y/site-packages).
+    const asked = spawnSync(join(WS, ".venv", "bin", "python"), ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"], { encoding: "utf8", timeout: 30_000 });
+    sitePackages = asked.stdout?.trim() ?? "";
+    if (asked.status !== 0 || !sitePackages.startsWith(join(WS, ".venv"))) {
+      throw new Error(`cannot find the venv's site-packages (${asked.status}): ${asked.stderr || sitePackages}`);
+    }
+    for (const d of [KEPT, DROPPED]) {
+      // Installed as an installer would leave it, minus the code: what freeze reads and uv uninstalls.
+      const info = join(sitePackages, distInfo(d));
+      mkdirSync(info, { recursive: true });
+      writeFileSync(join(info, "METADATA"), `Metadata-Version: 2.1\nName: ${d.name}\nVersion: ${d.version}\n`);
+      writeFileSync(join(info, "INSTALLER"), "pinwise-e2e\n");
+      writeFileSync(join(info, "RECORD"), ["METADATA", "INSTALLER", "RECORD"].map((f) => `${distInfo(d)}/${f},,`).join("\n") + "\n");
+    }
+    writeFileSync(join(WS, FREEZE_FILE), FREEZE_BEFORE);
+    writeFileSync(join(WS, SYNC_FILE), SYNC_TEXT);
+    const compiled = join(WS, COMPILED_DIR);
+    mkdirSync(compiled, { recursive: true });
+    const made = spawnSync(INDEX_PYTHON, [join(HERE, "make_wheels.py"), join(compiled, "wheels"), "alpha==1.0:beta", "beta==2.0"], { encoding: "utf8", timeout: 30_000 });
+    if (made.status !== 0) {
+      throw new Error(`make_wheels.py failed (${made.status}): ${made.stderr}`);
+    }
+    writeFileSync(join(compiled, "requirements.in"), "alpha\n");
+    writeFileSync(join(compiled, "requirements.txt"), COMPILED_HEADER);
+    if (UV) {
+      // A folder holding only uv, for code-server's PATH (see UV above).
+      mkdirSync(join(RUN, "uv-bin"));
+      symlinkSync(UV, join(RUN, "uv-bin", "uv"));
+    }
+    return `${sitePackages}; uv: ${UV ?? NO_UV}`;
   });
   if (!index) {
     throw new Error("no package index: the remaining checks would talk to the real index");
@@ -264,8 +379,18 @@ try {
     // The server resolves the index as pip would: keep this machine's pip configuration out of it, so the
     // run talks to the e2e index only.
     PIP_CONFIG_FILE: "/dev/null",
+    // uv (sync's uninstall, compile) must never fetch a Python or reach a network: the compile step's header
+    // names local wheels only.
+    UV_PYTHON_DOWNLOADS: "never",
+    UV_OFFLINE: "1",
+    ...(UV ? { PATH: `${join(RUN, "uv-bin")}:${process.env.PATH ?? "/usr/bin:/bin"}` } : {}),
+    // As when VS Code is started from a terminal: the extension host (and so the server) gets this
+    // environment. Otherwise code-server replaces it with a login shell's (`bash -ilc env`), whose
+    // /etc/profile resets PATH and drops the uv folder above.
+    VSCODE_CLI: "1",
   };
-  for (const key of ["VSCODE_IPC_HOOK_CLI", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "VIRTUAL_ENV"]) {
+  for (const key of ["VSCODE_IPC_HOOK_CLI", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "PIP_FIND_LINKS", "PIP_NO_INDEX", "VIRTUAL_ENV",
+    "UV_INDEX_URL", "UV_EXTRA_INDEX_URL", "UV_INDEX", "UV_DEFAULT_INDEX", "UV_FIND_LINKS", "UV_NO_INDEX", "UV_CONFIG_FILE", "UV_PYTHON"]) {
     delete env[key];
   }
   const userSettings = {
@@ -281,6 +406,8 @@ try {
     "security.workspace.trust.enabled": false,
     "chat.disableAIFeatures": true,
     "editor.hover.delay": 200,
+    // Inlay hints ("installed 1.0") are part of the rendered lines that editorText() reads.
+    "editor.inlayHints.enabled": "off",
     "pinwise.trace.server": "messages",
     "pinwise.index.url": index.url,
     ...(process.env.PINWISE_E2E_PYTHON ? { "pinwise.interpreter": process.env.PINWISE_E2E_PYTHON } : {}),
@@ -466,6 +593,93 @@ try {
     return changed.map((l) => l.trim()).join(" | ").slice(0, 200);
   });
 
+  // The everyday workflows. They run on the venv selected above: keep them after that step.
+  const siteEntry = (d) => join(sitePackages, distInfo(d));
+  await step("Pinwise: Freeze Environment into Requirements edits the buffer, one undo restores it", async () => {
+    skipIfServerDown();
+    await clearNotifications();
+    await quickOpen(FREEZE_FILE, new RegExp(`^${FREEZE_FILE.replace(/\./g, "\\.")}$`), null, (t) => t === FREEZE_BEFORE);
+    await palette("Pinwise: Freeze Environment into Requirements");
+    // Exactly: the comment kept, the outdated pin updated in place, the other distribution appended.
+    await untilNoError(editorText, (t) => t === FREEZE_AFTER, WAIT, "the editor did not show the frozen venv");
+    await sleep(300);
+    await snap("08-freeze");
+    const onDisk = readFileSync(join(WS, FREEZE_FILE), "utf8");
+    if (onDisk !== FREEZE_BEFORE) {
+      throw new Error(`the file on disk changed: freeze must only edit the buffer; on disk: ${JSON.stringify(onDisk)}`);
+    }
+    // One undo reverts the whole freeze (one workspace edit). The text must then stay the original.
+    await page.locator(".editor-instance .monaco-editor .view-lines").first().click({ position: { x: 300, y: 5 } });
+    await page.keyboard.press("Control+Z");
+    await until(editorText, (t) => t === FREEZE_BEFORE, 10_000, "one Ctrl+Z did not restore the original text");
+    await sleep(1000);
+    const settled = await editorText();
+    if (settled !== FREEZE_BEFORE) {
+      throw new Error(`after one undo the text changed again: ${JSON.stringify(settled)}`);
+    }
+    await snap("09-freeze-undone");
+    return `${FREEZE_AFTER.trim().split("\n").slice(1).join(" | ")}; undone with one Ctrl+Z`;
+  });
+
+  await step("Pinwise: Sync Environment with File shows the plan, Apply removes the unlisted distribution", async () => {
+    skipIfServerDown();
+    if (!UV) {
+      throw new Error(`not tried: ${NO_UV}`);
+    }
+    await clearNotifications();
+    await quickOpen(SYNC_FILE, new RegExp(`^${SYNC_FILE.replace(/\./g, "\\.")}$`), null, (t) => t === SYNC_TEXT);
+    await palette("Pinwise: Sync Environment with File");
+    // The plan comes as a message request: a notification with Apply / Cancel buttons.
+    const toast = page.locator(".notification-toast", { hasText: new RegExp(`Sync \\S+ with ${SYNC_FILE.replace(/\./g, "\\.")}`) }).first();
+    await waitUnlessServerDown(toast, WAIT);
+    const plan = (await toast.innerText()).replace(/\s+/g, " ").trim();
+    await snap("10-sync-plan");
+    if (!plan.includes(`remove ${DROPPED.name}`)) {
+      throw new Error(`the plan does not remove ${DROPPED.name}: ${plan}`);
+    }
+    if (plan.includes(KEPT.name)) {
+      throw new Error(`the plan touches ${KEPT.name}, which the file lists at its installed version: ${plan}`);
+    }
+    await toast.locator(".monaco-button", { hasText: /^Apply$/ }).first().click({ timeout: 10_000 });
+    const state = () => `${distInfo(DROPPED)}: ${existsSync(siteEntry(DROPPED)) ? "present" : "gone"}, ${distInfo(KEPT)}: ${existsSync(siteEntry(KEPT)) ? "present" : "gone"}`;
+    const done = await untilNoError(state, (s) => !s.includes("present,"), WAIT, `${distInfo(DROPPED)} was not removed`);
+    if (!existsSync(siteEntry(KEPT))) {
+      throw new Error(`sync removed the listed distribution too: ${done}`);
+    }
+    await sleep(300);
+    await snap("11-sync-applied");
+    return `${plan.match(/Sync \S+ with .*?\.(?=\s|$)/)?.[0] ?? plan.slice(0, 160)} -> ${done}`;
+  }, { required: Boolean(UV) });
+
+  await step("Pinwise: Compile Requirements recompiles a uv-compiled file from local wheels", async () => {
+    skipIfServerDown();
+    if (!UV) {
+      throw new Error(`not tried: ${NO_UV}`);
+    }
+    await clearNotifications();
+    const compiledFile = join(WS, COMPILED_DIR, "requirements.txt");
+    await quickOpen(`${COMPILED_DIR}/requirements.txt`, /^requirements\.txt$/, new RegExp(`^${COMPILED_DIR}$`), (t) => t === COMPILED_HEADER);
+    // The compiled-file diagnostic, found through the Problems panel's filter (the list is virtual).
+    await palette("View: Focus Problems");
+    const filter = page.locator(".viewpane-filter-container .viewpane-filter input").first();
+    await filter.fill("Generated by", { timeout: 10_000 });
+    const row = page.locator(".markers-panel .monaco-list-row", { hasText: /Generated by uv pip compile from requirements\.in/ }).first();
+    await waitUnlessServerDown(row, WAIT);
+    const generated = (await row.innerText()).replace(/\s+/g, " ").trim();
+    await snap("12-compiled-diagnostic");
+    await filter.fill("");
+    // The command runs on the active editor's file: focus the compiled file's editor again.
+    await page.locator(".editor-instance .monaco-editor .view-lines").first().click({ position: { x: 300, y: 5 } });
+    await palette("Pinwise: Compile Requirements");
+    const pinned = (t) => /^alpha==1\.0\s*$/m.test(t) && /^beta==2\.0\s*$/m.test(t);
+    await untilNoError(() => readFileSync(compiledFile, "utf8"), pinned, WAIT, "the compiled file on disk did not get alpha==1.0 and beta==2.0");
+    // The editor is not dirty, so VS Code reloads it from disk.
+    const shown = await untilNoError(editorText, pinned, WAIT, "the editor did not reload the compiled file");
+    await sleep(300);
+    await snap("13-compiled");
+    return `${generated.slice(0, 100)} -> ${shown.split("\n").filter((l) => /==/.test(l)).join(" | ")}`;
+  }, { required: Boolean(UV) });
+
   await step("Pinwise log", async () => {
     await palette("Pinwise: Show Log");
     const lines = page.locator(".panel .output-view .view-lines");
@@ -473,7 +687,7 @@ try {
     await sleep(500);
     const text = (await lines.first().innerText()).replace(/\u00a0/g, " ");
     writeFileSync(join(ARTIFACTS, "pinwise-log-visible.txt"), text);
-    await snap("07-pinwise-log");
+    await snap("14-pinwise-log");
     return text.split("\n").filter((l) => /Starting|Python \d|cannot|failed|Error/i.test(l)).slice(0, 3).join(" / ").slice(0, 240);
   }, { required: false });
 

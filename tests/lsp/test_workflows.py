@@ -320,3 +320,50 @@ async def test_sync_plans_and_asks(
     ]
     assert len(asked) == (0 if confirm is False else 1)
     assert (venv / "lib" / "python3.11" / "site-packages" / "six-1.0.dist-info").is_dir()
+
+
+# -- a command that does nothing says why -------------------------------------------------------------------
+
+TOLD_CASES = [
+    # (command, installed in a selected venv or None for no venv, file text, status, message type, message)
+    ("pinwise.freeze", None, "flask==3.0.3\n", "refused", types.MessageType.Warning, "Select or create"),
+    ("pinwise.sync", None, "flask==3.0.3\n", "refused", types.MessageType.Warning, "Select or create"),
+    (
+        "pinwise.freeze",
+        [{"name": "flask", "version": "3.0.3"}],
+        "flask==3.0.3\n",
+        "unchanged",
+        types.MessageType.Info,
+        "already lists the environment",
+    ),
+    (
+        "pinwise.sync",
+        [{"name": "flask", "version": "3.0.3"}],
+        "flask==3.0.3\n",
+        "unchanged",
+        types.MessageType.Info,
+        "",
+    ),
+]
+
+
+@pytest.mark.parametrize(("command", "installed", "text", "status", "kind", "message"), TOLD_CASES)
+async def test_a_command_that_does_nothing_says_why(
+    session: Session,
+    command: str,
+    installed: list[dict[str, Any]] | None,
+    text: str,
+    status: str,
+    kind: types.MessageType,
+    message: str,
+) -> None:
+    if installed is not None:
+        venv = select_synthetic_venv(session, installed)
+        await execute(
+            session, "pinwise.selectVenv", {"workspaceFolder": session.root.as_uri(), "path": str(venv)}
+        )
+    (session.root / "requirements.txt").write_text(text, encoding="utf-8")
+    result = await execute(session, command, {"uri": (session.root / "requirements.txt").as_uri()})
+    assert result["status"] == status, result
+    assert message in result["message"]
+    assert (kind, result["message"]) in [(m.type, m.message) for m in session.client.messages]

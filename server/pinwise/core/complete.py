@@ -32,13 +32,14 @@ from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from pinwise.core.document import Document
 from pinwise.core.hover import option_documentation
 from pinwise.core.index.names import normalise
 from pinwise.core.index.types import LookupStatus, PackageIndex, Release
 from pinwise.core.markers import MARKER_OPERATORS, MARKER_VARIABLES, marker_values
+from pinwise.core.pep440 import parse_version
 from pinwise.core.pyproject import PyprojectFile
 from pinwise.core.pyproject.scan import TomlArray, TomlNode, TomlString, TomlTable, TomlTableArray
 from pinwise.core.requirements.options import (
@@ -759,7 +760,7 @@ async def _version_items(
     minimum = _minimum_python(str(requires_python)) if requires_python is not None else None
     candidates: list[tuple[Version, Release]] = []
     for release in lookup.project.releases.values():
-        version = _version(release.version)
+        version = parse_version(release.version)
         if version is None or release.yanked:
             continue
         if minimum is not None and not _supports(release.requires_python, minimum):
@@ -836,13 +837,6 @@ def _extra_documentation(extra: str, requires_dist: tuple[str, ...]) -> str | No
 # --------------------------------------------------------------------------------------------------------
 
 
-def _version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
-
-
 @functools.lru_cache(maxsize=64)
 def _minimum_python(requires_python: str) -> Version | None:
     """The oldest Python a project supports: the least of the specifier's bounds and the known
@@ -853,7 +847,7 @@ def _minimum_python(requires_python: str) -> Version | None:
         return None
     candidates: set[Version] = {Version("2.7")} | {Version(f"3.{minor}") for minor in range(31)}
     for clause in specifier:
-        bound = _version(clause.version.removesuffix(".*"))
+        bound = parse_version(clause.version.removesuffix(".*"))
         if bound is not None and clause.operator in (">=", "~=", "==", "==="):
             candidates.add(bound)
     admitted = [candidate for candidate in candidates if specifier.contains(candidate, prereleases=True)]

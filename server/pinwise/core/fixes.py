@@ -20,12 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from pinwise.core.analysis.findings import Fix, TextEdit
 from pinwise.core.document import Document
 from pinwise.core.index.types import Release
 from pinwise.core.model import Clause, Dependency, DependencyKind
+from pinwise.core.pep440 import parse_version
 from pinwise.core.pyproject.scan import TomlArray, TomlNode, TomlString, TomlTable, TomlTableArray
 from pinwise.core.requirements import RequirementItem
 from pinwise.core.text import Span
@@ -93,13 +94,6 @@ def toml_escape(value: str, *, literal: bool = False) -> str | None:
     return "".join(out)
 
 
-def _version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
-
-
 def _truncate(version: Version, parts: int) -> str:
     release = (*version.release, 0, 0, 0)
     return ".".join(str(n) for n in release[: max(parts, 1)])
@@ -114,7 +108,7 @@ def _bump(version: Version, parts: int) -> str:
 
 
 def _component_count(version_text: str) -> int:
-    version = _version(version_text.removesuffix(".*"))
+    version = parse_version(version_text.removesuffix(".*"))
     return len(version.release) if version is not None else 1
 
 
@@ -301,7 +295,7 @@ def compatible_fix(
     document: Document, dependency: Dependency, version: str, *, title: str | None = None
 ) -> Fix | None:
     """``~=x.y`` (Poetry: ``^x.y``): compatible releases from ``version`` on."""
-    parsed = _version(version)
+    parsed = parse_version(version)
     if parsed is None or not _pinnable(dependency):
         return None
     short = _truncate(parsed, 2)
@@ -327,7 +321,7 @@ def upper_bound_fix(document: Document, dependency: Dependency) -> Fix | None:
     lowers = [c for c in dependency.clauses if c.operator in (">=", ">")]
     if not lowers or any(c.operator in ("<", "<=", "==", "===", "~=") for c in dependency.clauses):
         return None
-    versions = [v for v in (_version(c.version) for c in lowers) if v is not None]
+    versions = [v for v in (parse_version(c.version) for c in lowers) if v is not None]
     if not versions:
         return None
     bound = f"<{_bump(max(versions), 1)}"
@@ -351,7 +345,7 @@ def relax_pin_fix(document: Document, dependency: Dependency) -> Fix | None:
     clause = dependency.clauses[0]
     if clause.operator != "==":
         return None
-    parsed = _version(pinned)
+    parsed = parse_version(pinned)
     if parsed is None:
         return None
     version = pinned if len(parsed.release) >= 2 else _truncate(parsed, 2)
@@ -376,7 +370,7 @@ def relax_pin_fix(document: Document, dependency: Dependency) -> Fix | None:
 
 def _updated_clause(clause: Clause, latest: Version, latest_text: str) -> str:
     operator, version = clause.operator, clause.version
-    current = _version(version.removesuffix(".*"))
+    current = parse_version(version.removesuffix(".*"))
     if operator in (">=", ">"):
         return f">={latest_text}"
     if operator == "~=":
@@ -399,7 +393,7 @@ def update_edits(
     document: Document, dependency: Dependency, latest: str, *, hashes: Sequence[str] | None = None
 ) -> list[TextEdit] | None:
     """Edits that move ``dependency``'s bounds up to ``latest`` keeping its operators (None: cannot)."""
-    parsed = _version(latest)
+    parsed = parse_version(latest)
     if parsed is None or not _pinnable(dependency):
         return None
     edits: list[TextEdit] = []

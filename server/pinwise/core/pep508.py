@@ -526,6 +526,25 @@ def _map_span(
     return Span(start, max(start, end))
 
 
+def map_clause(
+    clause: Clause, offset_fn: Callable[[int], int], end_fn: Callable[[int], int] | None = None
+) -> Clause:
+    """A copy of ``clause`` with its spans mapped like :func:`map_spans` does."""
+
+    def required(value: Span) -> Span:
+        mapped = _map_span(value, offset_fn, end_fn)
+        assert mapped is not None
+        return mapped
+
+    return Clause(
+        clause.operator,
+        clause.version,
+        required(clause.span),
+        required(clause.operator_span),
+        required(clause.version_span),
+    )
+
+
 def map_spans(
     dependency: Dependency, offset_fn: Callable[[int], int], end_fn: Callable[[int], int] | None = None
 ) -> Dependency:
@@ -552,16 +571,7 @@ def map_spans(
         extras=tuple(Extra(extra.name, required(extra.span)) for extra in dependency.extras),
         extras_span=span(dependency.extras_span),
         specifier_span=span(dependency.specifier_span),
-        clauses=tuple(
-            Clause(
-                clause.operator,
-                clause.version,
-                required(clause.span),
-                required(clause.operator_span),
-                required(clause.version_span),
-            )
-            for clause in dependency.clauses
-        ),
+        clauses=tuple(map_clause(clause, offset_fn, end_fn) for clause in dependency.clauses),
         marker_span=span(dependency.marker_span),
         url_span=span(dependency.url_span),
     )

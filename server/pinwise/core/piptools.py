@@ -503,6 +503,59 @@ def compiled_origin(doc: Document) -> str | None:
     return _origin(compiled, source_paths(doc.path, compiled) if doc.path is not None else [])
 
 
+# The compile command's options that say where packages came from, as the pip option each means. uv's
+# ``--default-index`` replaces the default index and ``--index`` adds one (uv prefers it, but for "does this
+# release exist" both are simply searched).
+_INDEX_OPTION_NAMES = {
+    "-i": "--index-url",
+    "--index-url": "--index-url",
+    "--default-index": "--index-url",
+    "--extra-index-url": "--extra-index-url",
+    "--index": "--extra-index-url",
+    "-f": "--find-links",
+    "--find-links": "--find-links",
+    "--no-index": "--no-index",
+    "--trusted-host": "--trusted-host",
+}
+
+
+def compile_index_options(parsed: RequirementsFile) -> RequirementsFile | None:
+    """The index options of a compiled file's header command (``--index-url``, ``--find-links``,
+    ``--no-index``…) as a requirements file of option lines, so that the file is checked against the
+    indexes it was compiled from (uv does not write them into the file). Its path is in the folder the
+    command ran in, so a relative ``--find-links`` resolves there. None without such options."""
+    if parsed.path is None or not _is_compiled_text(parsed.text):
+        return None
+    try:
+        compiled = parse_compiled(parsed)
+    except Exception:  # A misread header must not stop index resolution.
+        return None
+    if compiled is None or compiled.command is None:
+        return None
+    lines: list[str] = []
+    words = compiled.command.arguments
+    for index, word in enumerate(words):
+        name, equals, value = word.partition("=")
+        option = _INDEX_OPTION_NAMES.get(name)
+        if option is None:
+            continue
+        if option == "--no-index":
+            # pip-compile's --no-index meant "do not write --index-url" before pip-tools 6.12, and some
+            # releases record it when it was not given; only uv's is surely pip's --no-index.
+            if compiled.tool == "uv":
+                lines.append(option)
+        elif equals:
+            lines.append(f"{option} {shlex.quote(value)}")
+        elif index + 1 < len(words):
+            lines.append(f"{option} {shlex.quote(words[index + 1])}")
+    if not lines:
+        return None
+    folder = command_folder(Path(parsed.path), compiled.command)
+    from pinwise.core.requirements import parse_requirements
+
+    return parse_requirements("\n".join(lines) + "\n", str(folder / f"{Path(parsed.path).name} (header)"))
+
+
 def compiled_inputs(doc: Document, load: Loader | None = None) -> list[Path]:
     """The files a compiled file's findings depend on: its sources and the files they include with
     ``-r``/``-c`` (missing ones too, since their appearing changes the findings). Empty for other files."""

@@ -13,7 +13,12 @@ from pinwise.core.document import parse_document
 from pinwise.core.model import Severity
 from pinwise.core.text import Span
 from pinwise.core.venv import VenvManager
-from pinwise.core.venv.actions import ActionKind, environment_actions, requirement_string
+from pinwise.core.venv.actions import (
+    ActionKind,
+    dependency_group_requirements,
+    environment_actions,
+    requirement_string,
+)
 from pinwise.core.venv.manage import DROPPED_VARIABLES
 
 # -- requirement strings ----------------------------------------------------------------------------------
@@ -47,6 +52,28 @@ def check_requirement_string(name: str, text: str, expected: str | None) -> None
 @pytest.mark.parametrize(("name", "text", "expected"), REQUIREMENT_CASES)
 def test_requirement_string(name: str, text: str, expected: str | None) -> None:
     check_requirement_string(name, text, expected)
+
+
+GROUPS = """\
+[dependency-groups]
+Test = ["pytest>=8", {include-group = "typing"}, {include-group = "lint"}]
+typing = ["mypy", {include-group = "TEST"}]
+lint = ["ruff"]
+empty = []
+"""
+GROUP_CASES = [
+    ("test", ["pytest>=8", "mypy", "ruff"]),  # include-group expanded, names compared normalised
+    ("typing", ["mypy", "pytest>=8", "ruff"]),  # a cycle is followed once
+    ("lint", ["ruff"]),
+    ("empty", []),
+    ("missing", []),
+]
+
+
+@pytest.mark.parametrize(("group", "expected"), GROUP_CASES)
+def test_dependency_group_requirements(group: str, expected: list[str]) -> None:
+    document = parse_document(GROUPS, "/p/pyproject.toml")
+    assert list(dependency_group_requirements(document, group)) == expected
 
 
 # -- which actions ---------------------------------------------------------------------------------------

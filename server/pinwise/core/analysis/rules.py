@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from packaging.markers import Marker, default_environment
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from pinwise.core import fixes
 from pinwise.core.analysis.codes import default_severity
@@ -55,6 +55,7 @@ from pinwise.core.index.types import (
     Vulnerability,
 )
 from pinwise.core.model import Dependency, DependencyKind, Severity
+from pinwise.core.pep440 import parse_version
 from pinwise.core.requirements import RequirementItem
 from pinwise.core.requirements.includes import IncludeGraph
 from pinwise.core.text import Span
@@ -103,13 +104,6 @@ def _finding(
 
 def _name_span(dependency: Dependency) -> Span:
     return dependency.name_span or dependency.span
-
-
-def _version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
 
 
 def _specifier(dependency: Dependency) -> SpecifierSet | None:
@@ -273,7 +267,7 @@ def _probe_versions(dependencies: Iterable[Dependency]) -> list[Version]:
     probes: set[Version] = {Version("0"), Version("999999")}
     for dependency in dependencies:
         for clause in dependency.clauses:
-            version = _version(clause.version.removesuffix(".*"))
+            version = parse_version(clause.version.removesuffix(".*"))
             if version is None:
                 continue
             release = list(version.release)
@@ -575,7 +569,7 @@ class ReleaseFacts:
 def release_facts(project: Project, context: ProjectContext) -> ReleaseFacts:
     versions: dict[Version, Release] = {}
     for text, release in project.releases.items():
-        version = _version(release.version or text)
+        version = parse_version(release.version or text)
         if version is not None:
             versions[version] = release
     return ReleaseFacts(project, versions, context.python_version)
@@ -648,14 +642,15 @@ def _one_dependency(
         return found
     name = dependency.name or facts.project.name
     mentions_pre = any(
-        (_version(c.version.removesuffix(".*")) or Version("0")).is_prerelease for c in dependency.clauses
+        (parse_version(c.version.removesuffix(".*")) or Version("0")).is_prerelease
+        for c in dependency.clauses
     )
     allow_pre = mentions_pre or context.allow_prereleases or bool(prereleases_allowed)
     latest = facts.latest(prereleases=allow_pre)
     allowed = facts.allowed(specifier)
     complete = not facts.project.failures
     pinned_text = dependency.pinned_version
-    pinned = _version(pinned_text) if pinned_text else None
+    pinned = parse_version(pinned_text) if pinned_text else None
     spec_span = dependency.specifier_span or _name_span(dependency)
     latest_text = _release_version(facts, latest) if latest is not None else None
 
@@ -788,7 +783,9 @@ def _vulnerable(
     unfixed = False
     for vulnerability in items:
         fixes_above = sorted(
-            v for v in (_version(text) for text in vulnerability.fixed_in) if v is not None and v > pinned
+            v
+            for v in (parse_version(text) for text in vulnerability.fixed_in)
+            if v is not None and v > pinned
         )
         if not fixes_above:
             unfixed = True

@@ -113,7 +113,13 @@ class IndexService:
         uv_sources: dict[str, str] = {}
         poetry_sources: list[PoetrySource] = []
         if isinstance(document, RequirementsFile):
-            files = [document, *(f for f in includes if isinstance(f, RequirementsFile))]
+            from pinwise.core.piptools import compile_index_options
+
+            # A compiled file's header command names the indexes its pins came from; the file's own
+            # option lines (pip-compile writes them) come after, as pip reads them.
+            header = compile_index_options(document)
+            files = [*([header] if header else []), document]
+            files += [f for f in includes if isinstance(f, RequirementsFile)]
             file_options = requirements_index_options(files)
         elif isinstance(document, PyprojectFile):
             uv_indexes, uv_sources, poetry_sources = pyproject_indexes(document)

@@ -24,9 +24,10 @@ import re
 from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, Specifier
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
 from pinwise.core.model import Clause, Problem, Severity
+from pinwise.core.pep440 import parse_version
 from pinwise.core.text import Span
 
 __all__ = [
@@ -154,7 +155,7 @@ def _translate_part(text: str, match: re.Match[str], problems: list[Problem]) ->
             return invalid(f"'*' (any version) cannot follow {operator!r}")
         return []
     if operator in ("^", "~"):
-        parsed = _version(version)
+        parsed = parse_version(version)
         if parsed is None:
             return invalid(f"{version!r} is not a valid version")
         upper = _caret_upper(parsed) if operator == "^" else _tilde_upper(parsed)
@@ -169,13 +170,6 @@ def _translate_part(text: str, match: re.Match[str], problems: list[Problem]) ->
 
 
 @functools.lru_cache(maxsize=4096)
-def _version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
-
-
 @functools.lru_cache(maxsize=4096)
 def _specifier_error(text: str) -> str | None:
     try:

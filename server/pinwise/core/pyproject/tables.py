@@ -38,7 +38,6 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from packaging.markers import InvalidMarker, Marker
@@ -47,6 +46,7 @@ from packaging.utils import canonicalize_name
 
 from pinwise.core.model import Clause, Dependency, DependencyKind, Extra, ParsedFile, Problem
 from pinwise.core.pep508 import (
+    map_clause,
     map_problem,
     map_spans,
     parse_marker_text,
@@ -324,7 +324,7 @@ class _Extractor:
 
     def requires_python(self, string: TomlString) -> None:
         clauses, problems = parse_specifier_clauses(string.value)
-        mapped = tuple(_map_clause(clause, string.source_offset) for clause in clauses)
+        mapped = tuple(map_clause(clause, string.source_offset) for clause in clauses)
         for problem in problems:
             self.result.problems.append(
                 dataclasses.replace(map_problem(problem, string.source_offset), code=INVALID_REQUIRES_PYTHON)
@@ -457,7 +457,7 @@ class _Extractor:
             code = INVALID_REQUIRES_PYTHON if problem.code != POETRY_UNION else problem.code
             mapped = map_problem(problem, value.source_offset)
             self.result.problems.append(dataclasses.replace(mapped, code=code))
-        clauses = tuple(_map_clause(clause, value.source_offset) for clause in constraint.clauses)
+        clauses = tuple(map_clause(clause, value.source_offset) for clause in constraint.clauses)
         self.result.python_requirements.append(
             PythonRequirement(
                 constraint.specifier,
@@ -493,7 +493,7 @@ class _Extractor:
             dependency.raw_constraint = version.value
             dependency.specifier = constraint.specifier
             dependency.clauses = tuple(
-                _map_clause(clause, version.source_offset) for clause in constraint.clauses
+                map_clause(clause, version.source_offset) for clause in constraint.clauses
             )
             content = version.value.strip()
             if content and content != "*":
@@ -691,20 +691,6 @@ def _location_kind(location: str) -> DependencyKind:
     if "://" in lowered and not lowered.startswith("file:"):
         return DependencyKind.URL
     return DependencyKind.PATH
-
-
-def _map_clause(clause: Clause, offset: Callable[[int], int]) -> Clause:
-    def span(value: Span) -> Span:
-        start = offset(value.start)
-        return Span(start, max(start, offset(value.end)))
-
-    return Clause(
-        clause.operator,
-        clause.version,
-        span(clause.span),
-        span(clause.operator_span),
-        span(clause.version_span),
-    )
 
 
 def _join_markers(markers: list[str]) -> str:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import NormalizedName, canonicalize_name
 
 from pinwise.core.analysis.findings import Finding
 from pinwise.core.document import Document
@@ -48,6 +49,33 @@ class EnvironmentAction:
     path: Path | None = None
     # The findings this action resolves (its code action lists their diagnostics).
     resolves: tuple[Finding, ...] = ()
+
+
+def dependency_group_requirements(document: Document, group: str) -> tuple[str, ...]:
+    """The requirement strings of the PEP 735 dependency group ``group`` of a ``pyproject.toml``, with its
+    ``{include-group = "…"}`` entries expanded, for an installer that cannot read groups itself. Group
+    names compare normalised, as PEP 735 says; a cycle is followed once (the parser reports it)."""
+    pyproject = document.pyproject
+    if pyproject is None:
+        return ()
+    members: dict[NormalizedName, list[Dependency]] = {}
+    for dependency in document.dependencies:
+        if dependency.section.startswith("dependency-groups") and dependency.group:
+            members.setdefault(canonicalize_name(dependency.group), []).append(dependency)
+    included: dict[str, list[NormalizedName]] = {}
+    for include in pyproject.group_includes:
+        included.setdefault(canonicalize_name(include.group), []).append(canonicalize_name(include.name))
+    found: list[str] = []
+    seen: set[str] = set()
+    pending = [canonicalize_name(group)]
+    while pending:
+        name = pending.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        found += [text for dependency in members.get(name, []) if (text := requirement_string(dependency))]
+        pending += reversed(included.get(name, []))
+    return tuple(dict.fromkeys(found))
 
 
 def requirement_string(dependency: Dependency) -> str | None:

@@ -25,6 +25,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from pinwise.core.pep440 import parse_version
 from pinwise.core.model import Dependency, DependencyKind
 from pinwise.core.requirements.includes import IncludeGraph
 from pinwise.core.venv.installed import InstalledDistribution
@@ -166,13 +167,6 @@ def _installed_from(
     return None
 
 
-def _version(text: str) -> Version | None:
-    try:
-        return Version(text)
-    except InvalidVersion:
-        return None
-
-
 def plan_sync(
     graph: IncludeGraph,
     installed: Mapping[str, InstalledDistribution],
@@ -222,11 +216,11 @@ def plan_sync(
         except InvalidSpecifier:
             plan.notes.append(f"{text}: the specifier cannot be read")
             continue
-        current = _version(dist.version)
+        current = parse_version(dist.version)
         if current is not None and allowed.contains(current, prereleases=True) and dist.direct_url is None:
             continue
         pinned = next((d.pinned_version for d in dependencies if d.pinned_version), None)
-        target = _version(pinned) if pinned else None
+        target = parse_version(pinned) if pinned else None
         if target is not None and current is not None and target < current:
             kind = SyncKind.DOWNGRADE
         elif current is not None and allowed.contains(current, prereleases=True):

@@ -365,19 +365,12 @@ def _project_request(
     server: PinwiseServer, directory: Path, extras: tuple[str, ...], groups: tuple[str, ...]
 ) -> Any:
     from pinwise.core.venv import ProjectInstall
+    from pinwise.core.venv.actions import dependency_group_requirements
 
     document = parsed_file(server, directory / "pyproject.toml")
-    group_requirements: dict[str, tuple[str, ...]] = {}
-    if document is not None:
-        from pinwise.core.venv.actions import requirement_string
-
-        for group in groups:
-            texts = [
-                requirement_string(d)
-                for d in document.dependencies
-                if d.section.startswith("dependency-groups") and d.group == group
-            ]
-            group_requirements[group] = tuple(t for t in texts if t)
+    group_requirements = (
+        {group: dependency_group_requirements(document, group) for group in groups} if document else {}
+    )
     return ProjectInstall(
         directory=directory, extras=extras, groups=groups, group_requirements=group_requirements
     )

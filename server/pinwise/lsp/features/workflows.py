@@ -154,9 +154,7 @@ async def run_compile(server: PinwiseServer, argument: dict[str, Any]) -> dict[s
     async with running_job(server, what) as job:
         outcome = await _run_tool(server, job, argv, cwd)
     status, message = _outcome_message(outcome, what)
-    if status == "failed":
-        server.show_message(message, types.MessageType.Error)
-    elif status == "succeeded":
+    if status == "succeeded":
         from pinwise.lsp.features.diagnostics import analyse
 
         open_doc = server.document_at(path)
@@ -175,7 +173,6 @@ async def _offer_pip_tools(
 
     if environment is None or folder is None:
         message = f"{NO_TOOL} Select a virtual environment to install pip-tools into, or install uv."
-        server.show_message(message, types.MessageType.Error)
         return {"status": "failed", "message": message}
     choice = await _ask(
         server,
@@ -185,14 +182,13 @@ async def _offer_pip_tools(
         CANCEL,
     )
     if choice != INSTALL_PIP_TOOLS:
-        return {"status": "failed", "message": NO_TOOL}
+        return {"status": "cancelled", "message": NO_TOOL}
     index = await asyncio.to_thread(index_config, server, None, folder)
     async with running_job(server, "Installing pip-tools") as job:
         result = await install_into(server, job, environment, RequirementStrings(("pip-tools",)), index)
     if not result.ok:
         message = failure_message("Installing pip-tools failed", result.message, result.output_tail)
-        server.show_message(message, types.MessageType.Error)
-        return {"status": result.status.value, "message": result.message}
+        return {"status": result.status.value, "message": message}
     return None
 
 
@@ -245,7 +241,7 @@ async def run_freeze(server: PinwiseServer, argument: dict[str, Any]) -> dict[st
     applied = bool(result and result.applied)
     return {
         "status": "applied" if applied else "rejected",
-        "message": label,
+        "message": label if applied else f"The editor did not apply the edit: {label}.",
         "count": len(frozen),
         "edits": len(edits),
     }
@@ -310,10 +306,6 @@ async def run_sync(server: PinwiseServer, argument: dict[str, Any]) -> dict[str,
     from pinwise.lsp.features.commands import select_environment
 
     await select_environment(server, folder, environment.path, remember=False)
-    if status == "failed":
-        server.show_message(message, types.MessageType.Error)
-    elif status == "cancelled":
-        server.show_message(message, types.MessageType.Info)
     return {"status": status, "message": message, **answer}
 
 
@@ -462,15 +454,34 @@ async def ignore_venv_in_git(server: PinwiseServer, env_path: Path) -> bool:
     return bool(result and result.applied)
 
 
+# How a command's outcome is told to the user (what succeeded shows itself as an edit or a progress bar; a
+# plan asked for with ``confirm: false`` and a choice the user made need no message).
+_TOLD = {
+    "failed": types.MessageType.Error,
+    "refused": types.MessageType.Warning,
+    "unchanged": types.MessageType.Info,
+    "rejected": types.MessageType.Warning,
+}
+
+
+def _tell(server: PinwiseServer, answer: dict[str, Any]) -> dict[str, Any]:
+    """Show the outcome of a command that did not do its work, so that a palette command never ends
+    silently, and answer it for the client."""
+    kind = _TOLD.get(str(answer.get("status")))
+    if kind is not None and answer.get("message"):
+        server.show_message(str(answer["message"]), kind)
+    return answer
+
+
 def register(server: PinwiseServer) -> None:
     @server.command(COMPILE)
     async def compile_command(ls: Any, *args: Any) -> dict[str, Any]:
-        return await run_compile(ls, argument_of(args))
+        return _tell(ls, await run_compile(ls, argument_of(args)))
 
     @server.command(FREEZE)
     async def freeze_command(ls: Any, *args: Any) -> dict[str, Any]:
-        return await run_freeze(ls, argument_of(args))
+        return _tell(ls, await run_freeze(ls, argument_of(args)))
 
     @server.command(SYNC)
     async def sync_command(ls: Any, *args: Any) -> dict[str, Any]:
-        return await run_sync(ls, argument_of(args))
+        return _tell(ls, await run_sync(ls, argument_of(args)))

@@ -210,6 +210,7 @@ class CreateCase:
     python_prefix: str | None = None  # the venv's Python version must start with this
     not_installed: set[str] = field(default_factory=set)
     git: bool = False  # the folder is a git work tree: the new venv is added to .gitignore
+    reason: str = "chosen by the client"  # why the interpreter, in the answer and the progress bar
 
 
 MINOR = f"{sys.version_info.major}.{sys.version_info.minor}"
@@ -254,6 +255,7 @@ CREATE_CASES = [
         {"uri": "requirements.txt", "interpreter": None},
         {"pkg-b": "1.0"},
         python_prefix=MINOR,
+        reason=f"matches .python-version {MINOR}",
     ),
 ]
 
@@ -305,6 +307,8 @@ async def check_create(session: Session, tmp_path: Path, case: CreateCase) -> No
     # A progress bar with percentages that never go back, ending at 100.
     bar = progress_of(session, "Creating a virtual environment")
     assert isinstance(bar[-1], types.WorkDoneProgressEnd)
+    assert case.reason in result["interpreterReason"]
+    assert bar[1].message == result["interpreterReason"]
     percentages = [r.percentage for r in bar[1:-1] if r.percentage is not None]
     assert percentages == sorted(percentages) and percentages[-1] == 100
     if case.installed:

@@ -510,6 +510,9 @@ async def _create_and_install(
     from pinwise.core.venv import find_interpreters
 
     interpreter = argument.get("interpreter")
+    # Why this Python: said in the progress bar and the answer when Pinwise chose it (.python-version,
+    # requires-python), so that every client shows it, not only the VS Code picker.
+    chosen_because = f"{interpreter}, chosen by the client"
     if not isinstance(interpreter, str) or not interpreter:
         chosen, reason = await _default_interpreter(server, folder, await find_interpreters(folder))
         if chosen is None:
@@ -517,6 +520,7 @@ async def _create_and_install(
             return {"status": "failed", "message": reason}
         logger.info("Creating %s from %s", target, reason)
         interpreter = str(chosen.path)
+        chosen_because = reason
     uri_path = path_of(argument.get("uri"))
     request = _install_request(server, argument, uri_path, folder) if argument.get("install", True) else None
     index = index_config(server, uri_path, folder)
@@ -524,6 +528,7 @@ async def _create_and_install(
     state = venv_state(server)
 
     async with running_job(server, "Creating a virtual environment") as job:
+        job.progress.report(chosen_because, 0.0)
         with job.share(0.0, CREATE_SHARE if request is not None else 1.0):
             created = await state.manager.create(
                 target,
@@ -548,6 +553,8 @@ async def _create_and_install(
             "status": "succeeded",
             "message": created.message,
             "path": str(environment.path),
+            "interpreter": interpreter,
+            "interpreterReason": chosen_because,
         }
         if request is not None:
             with job.share(CREATE_SHARE, 1.0):

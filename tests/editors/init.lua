@@ -21,6 +21,40 @@ vim.lsp.config("pinwise", {
 })
 vim.lsp.enable("pinwise")
 
+-- The workflow commands as any editor runs them (workspace/executeCommand); Neovim applies the server's
+-- workspace/applyEdit itself. With PINWISE_VENV: select it, freeze it into the buffer, undo, plan a sync.
+local function execute(client, buf, command, argument)
+  local response = client:request_sync("workspace/executeCommand", { command = command, arguments = { argument } }, 20000, buf)
+  if not response then
+    table.insert(result.errors, command .. ": no answer")
+    return {}
+  end
+  if response.err then
+    table.insert(result.errors, command .. ": " .. tostring(response.err.message))
+    return {}
+  end
+  return response.result or {}
+end
+
+local function buffer_text(buf)
+  return table.concat(vim.api.nvim_buf_get_lines(buf, 0, -1, false), "\n")
+end
+
+function run_workflows(client, buf)
+  local uri = vim.uri_from_bufnr(buf)
+  local folder = vim.fs.dirname(vim.api.nvim_buf_get_name(buf))
+  result.before = buffer_text(buf)
+  result.select = execute(client, buf, "pinwise.selectVenv", { workspaceFolder = folder, path = vim.env.PINWISE_VENV })
+  result.freeze = execute(client, buf, "pinwise.freeze", { uri = uri })
+  -- The edit arrives as a server request while the command runs; let the loop apply it.
+  vim.wait(5000, function() return buffer_text(buf) ~= result.before end, 20)
+  result.frozen = buffer_text(buf)
+  vim.cmd("silent undo")
+  result.undone = buffer_text(buf)
+  vim.cmd("silent write")
+  result.sync = execute(client, buf, "pinwise.sync", { uri = uri, confirm = false })
+end
+
 vim.api.nvim_create_autocmd("VimEnter", {
   callback = function()
     -- Let the filetype detection run and the client attach.
@@ -70,6 +104,9 @@ vim.api.nvim_create_autocmd("VimEnter", {
         end
         result.server_name = client and client.server_info and client.server_info.name or vim.NIL
         result.position_encoding = client and client.offset_encoding or vim.NIL
+        if vim.env.PINWISE_VENV and client then
+          run_workflows(client, buf)
+        end
       end)
       if not ok then
         table.insert(result.errors, tostring(err))

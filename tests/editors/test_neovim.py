@@ -61,7 +61,13 @@ def nvim() -> Path:
 
 
 def run_neovim(
-    nvim: Path, tmp_path: Path, server: IndexServer, document: Path, line: int, column: int
+    nvim: Path,
+    tmp_path: Path,
+    server: IndexServer,
+    document: Path,
+    line: int,
+    column: int,
+    venv: Path | None = None,
 ) -> tuple[dict[str, object], subprocess.CompletedProcess[str]]:
     out = tmp_path / "received.json"
     exit_status = tmp_path / "server-exit-status"
@@ -87,6 +93,8 @@ def run_neovim(
         "PINWISE_LINE": str(line),
         "PINWISE_COLUMN": str(column),
         "PINWISE_CACHE_DIR": str(tmp_path / "cache"),
+        "PINWISE_STATE_DIR": str(tmp_path / "state"),
+        **({"PINWISE_VENV": str(venv)} if venv is not None else {}),
         "PIP_CONFIG_FILE": os.devnull,
         "PYTHONPATH": os.pathsep.join(p for p in (str(Path(__file__).parents[2] / "server"),) if p),
     }
@@ -137,3 +145,33 @@ def test_neovim_gets_diagnostics_and_completion(
     logged = log.read_text("utf-8", errors="replace") if log.exists() else ""
     assert "Traceback" not in logged
     assert "exit_code" not in logged or re.search(r"exit_code\D+0", logged) is not None
+
+
+def test_neovim_runs_the_workflow_commands(nvim: Path, tmp_path: Path, index_server: IndexServer) -> None:
+    """Freeze and sync from a generic client: the freeze is one edit Neovim applies and one undo reverts;
+    the sync answers its plan."""
+    from tests.core.venvs.test_freeze_sync import make_env
+
+    project = tmp_path / "project"
+    project.mkdir()
+    venv = make_env(
+        project / ".venv", [{"name": "requests", "version": "2.32.3"}, {"name": "idna", "version": "3.7"}]
+    )
+    (venv / "bin").mkdir()
+    (venv / "bin" / "python").symlink_to(sys.executable)
+    document = project / "requirements.txt"
+    original = "# web\nrequests==2.31.0  # pinned\nflask==3.0.3\n"
+    document.write_text(original, encoding="utf-8")
+
+    received, _ = run_neovim(nvim, tmp_path, index_server, document, line=1, column=3, venv=venv)
+
+    assert received["errors"] == []
+    assert received["freeze"]["status"] == "applied", received["freeze"]  # type: ignore[index]
+    assert received["frozen"] == "# web\nrequests==2.32.3  # pinned\nflask==3.0.3\nidna==3.7"
+    assert received["undone"] == original.rstrip("\n")
+    plan = received["sync"]["plan"]  # type: ignore[index]
+    assert sorted((a["kind"], a["name"]) for a in plan) == [  # type: ignore[index]
+        ("downgrade", "requests"),
+        ("install", "flask"),
+        ("remove", "idna"),
+    ]

@@ -29,7 +29,7 @@ from pinwise.core.venv import RequirementStrings, VenvManager, read_installed
 from tests.core.venvs.wheels import build_project, build_wheel, hermetic_environ, wheel_from_installed
 from tests.fixtures.index.packages import Pkg, Rel
 from tests.index_server import IndexServer
-from tests.lsp.conftest import Session, start_session
+from tests.lsp.conftest import Session, apply_text_edits, start_session
 
 BASE_PYTHON = Path(getattr(sys, "_base_executable", None) or sys.executable).resolve()
 HOSTILE = "we ird 'q' \"dq\" ; $(touch pwned) `touch pwned2` ünï €"
@@ -324,14 +324,18 @@ def check_gitignore_edit(session: Session, case: CreateCase) -> None:
     git already ignores it: uv (and venv from Python 3.13) write a ``.gitignore`` of ``*`` into the venv."""
     gitignore = session.root / ".gitignore"
     ignores_itself = (session.root / case.venv / ".gitignore").is_file()
-    edits = [
-        (change.text_document.uri, [e.new_text for e in change.edits])
+    edited = {
+        change.text_document.uri: list(change.edits)
         for edit in session.applied_edits
         for change in edit.document_changes or []
         if isinstance(change, types.TextDocumentEdit)
-    ]
-    expected = [(gitignore.as_uri(), [f"/{case.venv}/\n"])] if case.git and not ignores_itself else []
-    assert edits == expected
+    }
+    if not case.git or ignores_itself:
+        assert edited == {}
+        return
+    assert list(edited) == [gitignore.as_uri()]
+    before = case.files[".gitignore"]
+    assert apply_text_edits(before, edited[gitignore.as_uri()]) == before + f"/{case.venv}/\n"
 
 
 def installed_python_version(env: Path) -> str:

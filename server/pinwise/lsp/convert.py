@@ -139,7 +139,25 @@ def diagnostic(
 
 
 def text_edits(edits: Iterable[TextEdit], converter: PositionConverter) -> list[types.TextEdit]:
-    return [types.TextEdit(range=converter.range(edit.span), new_text=edit.new_text) for edit in edits]
+    text = converter.lines.text
+    return [
+        types.TextEdit(range=converter.range(edit.span), new_text=edit.new_text)
+        for edit in (_before_the_final_break(edit, text) for edit in edits)
+    ]
+
+
+def _before_the_final_break(edit: TextEdit, text: str) -> TextEdit:
+    """An insertion at the very end of a text that ends with a line break, made just before that break
+    instead (the same text results). Neovim applies an edit on the line after the last one by adding lines,
+    which leaves an empty line behind; an edit inside the last line it applies exactly."""
+    end = len(text)
+    if edit.span.start != end or edit.span.end != end:
+        return edit
+    for line_break in ("\r\n", "\n", "\r"):
+        if text.endswith(line_break) and edit.new_text.endswith(line_break):
+            at = end - len(line_break)
+            return TextEdit(Span(at, at), line_break + edit.new_text[: -len(line_break)])
+    return edit
 
 
 def workspace_edit(

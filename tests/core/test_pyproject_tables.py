@@ -310,6 +310,11 @@ def test_tool_pinwise_table() -> None:
 # (document with «p:…» on each expected problem, the expected codes in order)
 TABLE_PROBLEM_CASES = [
     pytest.param(
+        '[tool.poetry.dependencies]\nlib = {version = "^1", source = «p:1»}\n',
+        ["invalid-value"],
+        id="poetry-source-not-a-name",
+    ),
+    pytest.param(
         '[dependency-groups]\ntest = [{include-group = "«p:nope»"}]\n',
         ["unknown-include-group"],
         id="unknown-include",

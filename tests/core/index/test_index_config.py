@@ -239,6 +239,26 @@ def test_compiled_file_uses_the_indexes_it_was_compiled_from(
     assert config.find_links == tuple(str(tmp_path / link) for link in find_links)
 
 
+def test_poetry_dependency_source_pins_the_package() -> None:
+    from pinwise.core.document import parse_document
+    from pinwise.core.index.service import IndexService
+
+    text = (
+        "[tool.poetry.dependencies]\n"
+        'python = "^3.11"\n'
+        'internal-lib = {version = "^1.0", source = "corp"}\n'
+        'requests = "^2.31"\n'
+        "[[tool.poetry.source]]\n"
+        'name = "corp"\n'
+        f'url = "{C}"\n'
+        'priority = "explicit"\n'
+    )
+    document = parse_document(text, "/p/pyproject.toml")
+    config = IndexService(environ={}, pip_config=PipConfig()).config_for(document.parsed)
+    assert dict(config.pinned) == {"internal-lib": C}
+    assert config.index_urls == (DEFAULT,)
+
+
 def test_resolution_log_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.INFO, logger="pinwise")
     resolve_index_config(

@@ -112,6 +112,7 @@ class IndexService:
         uv_indexes: list[UvIndex] = []
         uv_sources: dict[str, str] = {}
         poetry_sources: list[PoetrySource] = []
+        poetry_pins: dict[str, str] = {}
         if isinstance(document, RequirementsFile):
             from pinwise.core.piptools import compile_index_options
 
@@ -123,12 +124,14 @@ class IndexService:
             file_options = requirements_index_options(files)
         elif isinstance(document, PyprojectFile):
             uv_indexes, uv_sources, poetry_sources = pyproject_indexes(document)
+            poetry_pins = dict(document.poetry_source_pins)
         config = resolve_index_config(
             settings=self._settings,
             file_options=file_options,
             uv_indexes=uv_indexes,
             uv_sources=uv_sources,
             poetry_sources=poetry_sources,
+            poetry_pins=poetry_pins,
             environ=self._environ,
             pip_config=self._pip_config,
         )

@@ -217,6 +217,8 @@ class PyprojectFile(ParsedFile):
     poetry_groups: dict[str, Span] = field(default_factory=dict)
     indexes: list[PackageIndex] = field(default_factory=list)
     sources: list[SourceEntry] = field(default_factory=list)
+    # Poetry's per-dependency ``source = "name"``: the package is looked up in that [[tool.poetry.source]].
+    poetry_source_pins: dict[str, str] = field(default_factory=dict)
     pinwise_settings: dict[str, object] | None = None
     pinwise_span: Span | None = None  # the table's header (or dotted key) and everything in it
 
@@ -504,6 +506,11 @@ class _Extractor:
         self.result.dependencies.append(dependency)
 
     def poetry_table_fields(self, dependency: Dependency, table: TomlTable) -> None:
+        source = table.entries.get("source")
+        if isinstance(source, TomlString) and dependency.name:
+            self.result.poetry_source_pins[dependency.name] = source.value
+        elif source is not None:
+            self.problem(INVALID_VALUE, "source must be the name of a [[tool.poetry.source]]", source.span)
         extras = table.entries.get("extras")
         if isinstance(extras, TomlArray):
             names: list[Extra] = []

@@ -222,6 +222,41 @@ async def test_compile_replays_the_header_command(
         await session.client.stop()
 
 
+FAILING_PIP_COMPILE = """#!{python}
+import sys
+# Half-way through writing its output, the resolver gives up.
+open("requirements.txt", "w").write("# This file is autogen")
+print("Could not find a version that matches flask>=99", file=sys.stderr)
+sys.exit(2)
+"""
+
+
+@pytest.mark.skipif(os.name == "nt", reason="a POSIX script stands in for pip-compile")
+async def test_a_failed_compile_says_why_and_leaves_the_file(
+    tmp_path: Path, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bin_dir = tmp_path / "fakebin"
+    bin_dir.mkdir()
+    script = bin_dir / "pip-compile"
+    script.write_text(FAILING_PIP_COMPILE.format(python=sys.executable), encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    session = await start_session(tmp_path, index_server)
+    try:
+        compiled = session.root / "requirements.txt"
+        compiled.write_text(COMPILED, encoding="utf-8")
+        result = await execute(session, "pinwise.compile", {"uri": compiled.as_uri()})
+        assert result["status"] == "failed", result
+        assert "Could not find a version that matches flask>=99" in result["message"]
+        assert "requirements.txt was put back as it was" in result["message"]
+        assert compiled.read_text(encoding="utf-8") == COMPILED
+        errors = [m.message for m in session.client.messages if m.type == types.MessageType.Error]
+        assert errors == [result["message"]]
+    finally:
+        await session.client.shutdown_session()
+        await session.client.stop()
+
+
 @pytest.mark.skipif(find_uv() is None, reason="uv is not installed next to Pinwise")
 async def test_compile_with_real_uv_on_local_wheels(session: Session) -> None:
     wheels = session.root / "wheels"

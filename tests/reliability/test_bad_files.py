@@ -290,3 +290,34 @@ def test_big_file_is_checked_in_bounded_time(tmp_path: Path) -> None:
         f"\n{BIG_FILE_MB} MB, {lines} lines: parse {parse_seconds:.1f} s, pinwise check {cli_seconds:.1f} s"
     )
     assert cli_seconds < HANG_GUARD * max(1.0, BIG_FILE_MB)
+
+
+# -- a tool that fails half-way: the file is put back ------------------------------------------------------
+
+SNAPSHOT_CASES = [
+    # (bytes before, None: absent; what the tool leaves, None: removed; changed)
+    (b"a==1\r\n", b"# trunc", True),
+    (b"a==1\n", None, True),
+    (None, b"half", True),
+    (b"a==1\n", b"a==1\n", False),
+    (None, None, False),
+]
+
+
+@pytest.mark.parametrize(("before", "left", "changed"), SNAPSHOT_CASES)
+def test_file_snapshot_restores(
+    tmp_path: Path, before: bytes | None, left: bytes | None, changed: bool
+) -> None:
+    from pinwise.core.files import FileSnapshot
+
+    path = tmp_path / "requirements.txt"
+    if before is not None:
+        path.write_bytes(before)
+    snapshot = FileSnapshot.take(path)
+    if left is None:
+        path.unlink(missing_ok=True)
+    else:
+        path.write_bytes(left)
+    assert snapshot.restore() is changed
+    assert (path.read_bytes() if path.exists() else None) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == (["requirements.txt"] if before is not None else [])

@@ -153,3 +153,35 @@ def read_dependency_file(path: Path) -> ReadResult:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         return ReadResult(None, f"it is not valid UTF-8 (byte {error.start}, line {line})")
+
+
+@dataclass(frozen=True, slots=True)
+class FileSnapshot:
+    """A file's bytes before a tool runs (None: it did not exist), to put it back when the tool fails or
+    is cancelled half-way through writing it."""
+
+    path: Path
+    data: bytes | None
+
+    @classmethod
+    def take(cls, path: Path) -> FileSnapshot:
+        try:
+            return cls(path, path.read_bytes() if path.is_file() else None)
+        except OSError:
+            return cls(path, None)
+
+    def restore(self) -> bool:
+        """Put the file back as it was; True when it had changed."""
+        try:
+            current = self.path.read_bytes() if self.path.is_file() else None
+        except OSError:
+            current = None
+        if current == self.data:
+            return False
+        if self.data is None:
+            self.path.unlink(missing_ok=True)
+            return True
+        temporary = self.path.with_name(f".{self.path.name}.pinwise-restore")
+        temporary.write_bytes(self.data)
+        os.replace(temporary, self.path)
+        return True

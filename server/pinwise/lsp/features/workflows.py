@@ -113,6 +113,7 @@ def _compiled_header(server: PinwiseServer, path: Path) -> Any:
 
 async def run_compile(server: PinwiseServer, argument: dict[str, Any]) -> dict[str, Any]:
     from pinwise.core import piptools
+    from pinwise.core.files import FileSnapshot
     from pinwise.core.venv import find_uv
 
     if not server.workspace_trusted:
@@ -151,9 +152,13 @@ async def run_compile(server: PinwiseServer, argument: dict[str, Any]) -> dict[s
     argv = [*prefix, *arguments]
     cwd = piptools.command_folder(path, command)
     what = f"Compiling {path.name} with {name}"
+    # A tool that fails or is stopped half-way must not leave a truncated file: it is put back.
+    snapshot = await asyncio.to_thread(FileSnapshot.take, path)
     async with running_job(server, what) as job:
         outcome = await _run_tool(server, job, argv, cwd)
     status, message = _outcome_message(outcome, what)
+    if status != "succeeded" and await asyncio.to_thread(snapshot.restore):
+        message += f"\n{path.name} was put back as it was."
     if status == "succeeded":
         from pinwise.lsp.features.diagnostics import analyse
 

@@ -278,8 +278,9 @@ def _split_entries(body: str, start: int) -> list[ViaEntry]:
     return entries
 
 
-def parse_compiled(parsed: RequirementsFile) -> CompiledFile | None:
-    """The compiled-file facts of a parsed requirements file, or None when it has no tool header."""
+def parse_compiled(parsed: RequirementsFile, *, annotations: bool = True) -> CompiledFile | None:
+    """The compiled-file facts of a parsed requirements file, or None when it has no tool header. Without
+    ``annotations`` only the header is read (the ``# via`` comments of a long file take milliseconds)."""
     text = parsed.text
     if not _is_compiled_text(text):
         return None
@@ -316,7 +317,8 @@ def parse_compiled(parsed: RequirementsFile) -> CompiledFile | None:
         command = parse_command(body, comment.span.start + 1)
         if command is not None and compiled.command is None:
             compiled.command = command
-    _collect_via(parsed, compiled, set(header))
+    if annotations:
+        _collect_via(parsed, compiled, set(header))
     return compiled
 
 
@@ -495,7 +497,7 @@ def compiled_origin(doc: Document) -> str | None:
     if requirements is None or not _is_compiled_text(doc.text):
         return None
     try:
-        compiled = parse_compiled(requirements)
+        compiled = parse_compiled(requirements, annotations=False)
     except Exception:  # A misread header must not stop the caller; it is logged by compiled_findings.
         return None
     if compiled is None:
@@ -527,7 +529,7 @@ def compile_index_options(parsed: RequirementsFile) -> RequirementsFile | None:
     if parsed.path is None or not _is_compiled_text(parsed.text):
         return None
     try:
-        compiled = parse_compiled(parsed)
+        compiled = parse_compiled(parsed, annotations=False)
     except Exception:  # A misread header must not stop index resolution.
         return None
     if compiled is None or compiled.command is None:
@@ -563,7 +565,7 @@ def compiled_inputs(doc: Document, load: Loader | None = None) -> list[Path]:
     if requirements is None or doc.path is None or not _is_compiled_text(doc.text):
         return []
     try:
-        compiled = parse_compiled(requirements)
+        compiled = parse_compiled(requirements, annotations=False)
         if compiled is None:
             return []
         sources = source_paths(doc.path, compiled)

@@ -108,7 +108,7 @@ def _compiled_header(server: PinwiseServer, path: Path) -> Any:
 
     document = parsed_file(server, path)
     requirements = document.requirements if document is not None else None
-    return piptools.parse_compiled(requirements) if requirements is not None else None
+    return piptools.parse_compiled(requirements, annotations=False) if requirements is not None else None
 
 
 async def run_compile(server: PinwiseServer, argument: dict[str, Any]) -> dict[str, Any]:

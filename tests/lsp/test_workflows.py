@@ -257,6 +257,48 @@ async def test_a_failed_compile_says_why_and_leaves_the_file(
         await session.client.stop()
 
 
+NO_TOOL_CASES = [
+    # (a venv is selected, the answer to "Install pip-tools into …?", status, in the message)
+    (False, None, "failed", "Select a virtual environment to install pip-tools into, or install uv."),
+    (True, "Cancel", "cancelled", "Neither pip-compile nor uv was found"),
+]
+
+
+@pytest.mark.parametrize(("with_venv", "answer", "status", "message"), NO_TOOL_CASES)
+async def test_compile_without_a_tool_says_so_and_offers_pip_tools(
+    tmp_path: Path, index_server: IndexServer, with_venv: bool, answer: str | None, status: str, message: str
+) -> None:
+    # Neither tool anywhere: a PATH without them, and a "uv" module that cannot be imported in place of
+    # the copy installed next to Pinwise.
+    hidden = tmp_path / "no-uv"
+    (hidden / "uv").mkdir(parents=True)
+    (hidden / "uv" / "__init__.py").write_text("raise ImportError('hidden by the test')\n", encoding="utf-8")
+    server_path = os.pathsep.join([str(hidden), str(Path(__file__).parents[2] / "server")])
+    environment = {"PATH": "/usr/bin:/bin", "PYTHONPATH": server_path}
+    session = await start_session(tmp_path, index_server, extra_env=environment)
+    try:
+        asked = answer_message_requests(session, answer)
+        if with_venv:
+            venv = select_synthetic_venv(session, [])
+            await execute(
+                session, "pinwise.selectVenv", {"workspaceFolder": session.root.as_uri(), "path": str(venv)}
+            )
+        compiled = session.root / "requirements.txt"
+        compiled.write_text(COMPILED, encoding="utf-8")
+        result = await execute(session, "pinwise.compile", {"uri": compiled.as_uri()})
+        assert result["status"] == status, result
+        assert message in result["message"]
+        assert [f"Install pip-tools into {session.root / '.venv'}?" in m for m in asked] == (
+            [True] if with_venv else []
+        )
+        shown = [m.message for m in session.client.messages if m.type == types.MessageType.Error]
+        assert shown == ([] if with_venv else [result["message"]])  # a declined offer needs no error
+        assert compiled.read_text(encoding="utf-8") == COMPILED
+    finally:
+        await session.client.shutdown_session()
+        await session.client.stop()
+
+
 @pytest.mark.skipif(find_uv() is None, reason="uv is not installed next to Pinwise")
 async def test_compile_with_real_uv_on_local_wheels(session: Session) -> None:
     wheels = session.root / "wheels"

@@ -16,6 +16,19 @@ files are placeholders unless ``real_wheels=True`` (wheels built from the spec, 
 ``bytes_sent`` counts the body bytes sent per path. A second
 listener on another loopback host (127.0.0.2, or "localhost" where that cannot be bound) shares the state, so
 redirects to "another host" can be tested.
+
+HTTPS: ``IndexServer(tls=True)`` serves both listeners over TLS with a certificate for 127.0.0.1, 127.0.0.2 and
+localhost issued by ``server.ca``, a ``trustme.CA`` made at test time (or the one passed as ``ca=``);
+``require_client_cert=True`` makes the handshake fail unless the client presents a certificate issued by
+that CA. The handshake runs in the connection's own thread, and each failed one is recorded in
+``tls_failures`` (the server's view: "no certificate", "unknown CA" ...)::
+
+    with IndexServer(tls=True, require_client_cert=True) as server:
+        server.url                                        # "https://127.0.0.1:PORT/simple/"
+        server.ca.cert_pem.write_to_path("ca.pem")
+        server.ca.issue_cert("me").private_key_and_cert_chain_pem.write_to_path("client.pem")
+
+``ConnectProxy`` is an HTTPS proxy (``CONNECT`` tunnels to loopback only) that records where clients went.
 """
 
 from __future__ import annotations
@@ -24,6 +37,10 @@ import base64
 import io
 import json
 import re
+import selectors
+import socket
+import socketserver
+import ssl
 import threading
 import time
 import zipfile
@@ -91,6 +108,9 @@ class IndexServer:
         json_api: bool = True,
         formats: tuple[str, ...] = ("json", "html"),
         real_wheels: bool = False,
+        tls: bool = False,
+        ca: Any = None,
+        require_client_cert: bool = False,
     ) -> None:
         self.packages: dict[str, Pkg] = {p.canonical: p for p in (PACKAGES if packages is None else packages)}
         self.json_api = json_api
@@ -111,10 +131,17 @@ class IndexServer:
         self.port = 0
         self.other_host = "127.0.0.2"
         self.other_port = 0
+        self.tls = tls or ca is not None or require_client_cert
+        self.require_client_cert = require_client_cert
+        self.ca: Any = ca  # a trustme.CA once started with TLS
+        self.tls_failures: list[str] = []
+        self._ssl_context: ssl.SSLContext | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------------
 
     def start(self) -> IndexServer:
+        if self.tls:
+            self._ssl_context = self._server_context()
         main = self._serve("127.0.0.1")
         self.port = main.server_address[1]
         try:
@@ -125,9 +152,26 @@ class IndexServer:
             self.other_host, self.other_port = "localhost", self.port
         return self
 
+    def _server_context(self) -> ssl.SSLContext:
+        import trustme  # a test-only dependency, needed for HTTPS only
+
+        if self.ca is None:
+            self.ca = trustme.CA(organization_name="Pinwise test CA")
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        self.ca.issue_cert("127.0.0.1", "127.0.0.2", "localhost").configure_cert(ctx)
+        if self.require_client_cert:
+            ctx.verify_mode = ssl.CERT_REQUIRED
+            self.ca.configure_trust(ctx)
+        return ctx
+
     def _serve(self, host: str) -> ThreadingHTTPServer:
         handler = type("Handler", (_Handler,), {"index": self})
-        server = ThreadingHTTPServer((host, 0), handler)
+        server: ThreadingHTTPServer
+        if self._ssl_context is not None:
+            server = _TLSServer((host, 0), handler)
+            server.ssl_context = self._ssl_context
+        else:
+            server = ThreadingHTTPServer((host, 0), handler)
         server.daemon_threads = True
         thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         thread.start()
@@ -151,8 +195,12 @@ class IndexServer:
     # -- addresses -----------------------------------------------------------------------------------------
 
     @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
     @property
     def url(self) -> str:
@@ -160,10 +208,10 @@ class IndexServer:
 
     @property
     def other_base(self) -> str:
-        return f"http://{self.other_host}:{self.other_port}"
+        return f"{self.scheme}://{self.other_host}:{self.other_port}"
 
     def url_with_auth(self, user: str = "user", password: str = "secret") -> str:
-        return f"http://{user}:{password}@127.0.0.1:{self.port}/simple/"
+        return f"{self.scheme}://{user}:{password}@127.0.0.1:{self.port}/simple/"
 
     # -- control -------------------------------------------------------------------------------------------
 
@@ -176,6 +224,17 @@ class IndexServer:
         with self._lock:
             self.faults[path] = fault
         return fault
+
+    def wait_tls_failures(self, count: int = 1, timeout: float = 5.0) -> list[str]:
+        """The failed handshakes once there are ``count`` (the client may learn of a failure before the
+        server's thread records it), or those there are after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                failures = list(self.tls_failures)
+            if len(failures) >= count or time.monotonic() >= deadline:
+                return failures
+            time.sleep(0.01)
 
     def clear_faults(self) -> None:
         with self._lock:
@@ -251,6 +310,17 @@ class IndexServer:
         return body
 
 
+class _TLSServer(ThreadingHTTPServer):
+    """Wraps each accepted connection in TLS; the handshake is left to the connection's thread, so that a
+    client that fails it (or never starts it) cannot hold up the accept loop."""
+
+    ssl_context: ssl.SSLContext
+
+    def get_request(self) -> tuple[socket.socket, Any]:
+        sock, address = super().get_request()
+        return self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False), address
+
+
 class _Handler(BaseHTTPRequestHandler):
     index: IndexServer
     protocol_version = "HTTP/1.1"
@@ -259,6 +329,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output quiet
+
+    def handle(self) -> None:
+        if isinstance(self.connection, ssl.SSLSocket):
+            try:
+                # Bounded, so that a client that never finishes its handshake does not keep a thread forever.
+                self.connection.settimeout(30)
+                self.connection.do_handshake()
+                self.connection.settimeout(None)
+            except (ssl.SSLError, OSError) as exc:
+                with self.index._lock:
+                    self.index.tls_failures.append(str(exc))
+                self.close_connection = True
+                return
+        super().handle()
 
     def do_GET(self) -> None:
         path = self.path.split("?", 1)[0]
@@ -445,6 +529,89 @@ class _Handler(BaseHTTPRequestHandler):
                     return self._send(404, b"not found\n", "text/plain")
             return self._send_cacheable(json.dumps(json_api(pkg, rel)).encode(), "application/json")
         return self._send(404, b"not found\n", "text/plain")
+
+
+class ConnectProxy:
+    """An HTTP proxy on 127.0.0.1 that tunnels ``CONNECT`` to loopback addresses only (anything else is
+    refused) and records each tunnel's target, so that a test can tell that a client went through it::
+
+        with ConnectProxy() as proxy:
+            monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+            ...
+            proxy.targets  # ["127.0.0.1:PORT", ...]
+    """
+
+    def __init__(self) -> None:
+        self.targets: list[str] = []
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self._server: socketserver.ThreadingTCPServer | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> ConnectProxy:
+        handler = type("ProxyHandler", (_ProxyHandler,), {"proxy": self})
+        server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), handler)
+        server.daemon_threads = True
+        threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True).start()
+        self._server = server
+        self.port = server.server_address[1]
+        return self
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> ConnectProxy:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+class _ProxyHandler(socketserver.StreamRequestHandler):
+    proxy: ConnectProxy
+    rbufsize = 0  # nothing past the request's headers may be read into a buffer: it belongs to the tunnel
+    timeout = 30
+
+    def handle(self) -> None:
+        request = self.rfile.readline(8192).decode("latin-1").split()
+        while self.rfile.readline(8192) not in (b"\r\n", b"\n", b""):
+            pass
+        if len(request) != 3 or request[0] != "CONNECT":
+            self.wfile.write(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\n\r\n")
+            return
+        host, _, port = request[1].rpartition(":")
+        if not (host.startswith("127.") or host == "localhost") or not port.isdigit():
+            self.wfile.write(b"HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n")
+            return
+        with self.proxy._lock:
+            self.proxy.targets.append(request[1])
+        try:
+            upstream = socket.create_connection((host, int(port)), timeout=5)
+        except OSError:
+            self.wfile.write(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
+            return
+        self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        with upstream, selectors.DefaultSelector() as selector:
+            selector.register(self.connection, selectors.EVENT_READ, upstream)
+            selector.register(upstream, selectors.EVENT_READ, self.connection)
+            while not self.proxy._stopping.is_set():
+                for key, _ in selector.select(timeout=0.05):
+                    source: socket.socket = key.fileobj  # type: ignore[assignment]
+                    try:
+                        data = source.recv(65536)
+                        if not data:
+                            return
+                        key.data.sendall(data)
+                    except OSError:
+                        return
 
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)$")

@@ -94,14 +94,49 @@ def build_ssl_context(
     return ctx
 
 
-def _trusted_mounts(trusted_hosts: tuple[str, ...]) -> dict[str, httpx.AsyncBaseTransport]:
-    """pip's ``--trusted-host``: HTTPS to these hosts is not verified (plain HTTP is always allowed here)."""
-    mounts: dict[str, httpx.AsyncBaseTransport] = {}
-    for host in trusted_hosts:
-        if not host:
+def build_unverified_ssl_context(client_cert: str | None) -> ssl.SSLContext:
+    """For pip's trusted hosts: the server's certificate is not verified, but the client certificate is
+    still presented (pip skips verification for them, not authentication)."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    if client_cert:
+        try:
+            ctx.load_cert_chain(client_cert)
+        except (OSError, ssl.SSLError) as exc:
+            logger.warning("Could not load client certificate %s: %s", client_cert, exc)
+    return ctx
+
+
+def parse_trusted_hosts(trusted_hosts: tuple[str, ...]) -> frozenset[tuple[str, int | None]]:
+    """pip's ``--trusted-host`` values as (host, port): ``host:port`` is that port only, a bare host any port."""
+    parsed: set[tuple[str, int | None]] = set()
+    for entry in trusted_hosts:
+        entry = entry.strip()
+        if not entry:
             continue
-        mounts[f"https://{host}"] = httpx.AsyncHTTPTransport(verify=False)
-    return mounts
+        try:
+            parts = urlsplit("//" + entry)
+            if parts.hostname:
+                parsed.add((parts.hostname.lower(), parts.port))
+        except ValueError:
+            logger.warning("Ignoring the trusted host %r: not a host or host:port", entry)
+    return frozenset(parsed)
+
+
+def is_trusted(url: str, trusted: frozenset[tuple[str, int | None]]) -> bool:
+    """Whether HTTPS to ``url`` goes unverified; plain HTTP is always allowed here, trusted or not."""
+    if not trusted:
+        return False
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 443
+    except ValueError:
+        return False
+    if parts.scheme.lower() != "https" or not parts.hostname:
+        return False
+    host = parts.hostname.lower()
+    return (host, None) in trusted or (host, port) in trusted
 
 
 def file_url_to_path(url: str) -> Path:
@@ -170,8 +205,21 @@ class Transport:
             trust_env=True,
             follow_redirects=False,
             timeout=httpx.Timeout(timeout),
-            mounts=_trusted_mounts(trusted_hosts),
             headers={"User-Agent": "pinwise"},
+        )
+        # Trusted hosts get a client of their own rather than httpx mounts: a mounted transport would bypass
+        # the proxies from the environment and could not present the client certificate.
+        self._trusted = parse_trusted_hosts(trusted_hosts)
+        self._unverified_client = (
+            httpx.AsyncClient(
+                verify=build_unverified_ssl_context(client_cert),
+                trust_env=True,
+                follow_redirects=False,
+                timeout=httpx.Timeout(timeout),
+                headers={"User-Agent": "pinwise"},
+            )
+            if self._trusted
+            else None
         )
         self._owns_client = True
 
@@ -192,7 +240,11 @@ class Transport:
             return
         for task in list(self._inflight.values()):
             task.cancel()
-        await self._client.aclose()
+        try:
+            await self._client.aclose()
+        finally:
+            if self._unverified_client is not None:
+                await self._unverified_client.aclose()
 
     async def get(
         self,
@@ -259,8 +311,11 @@ class Transport:
             token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode("ascii")
             request_headers["Authorization"] = f"Basic {token}"
         logger.debug("GET %s", redact(url))
+        client = self._client
+        if self._unverified_client is not None and is_trusted(url, self._trusted):
+            client = self._unverified_client
         try:
-            async with self._client.stream("GET", url, headers=request_headers) as resp:
+            async with client.stream("GET", url, headers=request_headers) as resp:
                 declared = resp.headers.get("content-length")
                 if declared is not None and declared.isdigit() and int(declared) > max_bytes:
                     raise FetchError("response too large")

@@ -88,6 +88,24 @@ def test_similar_excludes_the_name_itself() -> None:
     assert "requests" not in NAMES.similar("requests")
 
 
+@pytest.mark.parametrize(("length", "suggests"), [(150, True), (2_000, False)])
+def test_similar_stays_small_for_absurdly_long_names(length: int, suggests: bool) -> None:
+    """Single edits of a name cost memory in the square of its length; a pasted blob must not (found by
+    fuzzing: 50,000 characters asked for gigabytes; 2,000 already take 300 MB without the limit)."""
+    import tracemalloc
+
+    name = "requests" + "x" * (length - len("requests"))
+    names = NameList([*NAMES.complete("", 10_000), name[:-1]])
+    tracemalloc.start()
+    try:
+        found = names.similar(name)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert (name[:-1] in found) is suggests
+    assert peak < 50_000_000
+
+
 @pytest.mark.parametrize(
     ("name", "present"),
     [

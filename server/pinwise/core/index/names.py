@@ -34,6 +34,8 @@ class NameList:
     LENGTH_WINDOW = 2
     # Candidates scored per query, at most; buckets are visited nearest length first.
     MAX_CANDIDATES = 6000
+    # Far longer than real project names: longer queries get no suggestions (see similar()).
+    MAX_SIMILAR_LENGTH = 200
 
     def __init__(self, names: Iterable[str], *, presorted: bool = False) -> None:
         self._names: list[str] = list(names) if presorted else sorted({normalise(n) for n in names if n})
@@ -76,7 +78,10 @@ class NameList:
         typos mostly are). The buckets keep that second scan to a few hundred names in the common case.
         """
         query = normalise(name)
-        if not query:
+        # Every single edit of a name is ~75 strings per character, each as long as the name: memory grows
+        # with the square of its length (a 50,000-character "name" asked for gigabytes). No project name on
+        # an index is anywhere near this long, so there is nothing to suggest.
+        if not query or len(query) > self.MAX_SIMILAR_LENGTH:
             return []
         scores: dict[str, float] = {}
         for variant in self._edits1(query):

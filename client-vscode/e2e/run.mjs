@@ -230,6 +230,16 @@ async function palette(command) {
 }
 
 /**
+ * Puts the keyboard focus in the active editor. A click into the text could land on a hover or a tab's
+ * tooltip (the mouse rests where the last step left it) and then wait in vain, so the command does it.
+ */
+async function focusEditor() {
+  await page.mouse.move(5, 5);
+  await palette("View: Focus Active Editor Group");
+  await page.locator(".editor-instance .monaco-editor.focused").first().waitFor({ state: "visible", timeout: 10_000 });
+}
+
+/**
  * Waits for `locator`, but gives up early when VS Code shows that the Pinwise server is down
  * (a crash or start-up failure notification), with that notification's text as the error.
  */
@@ -317,7 +327,7 @@ async function quickOpen(query, label, description, expect) {
   }
   await row.first().click({ timeout: 20_000 });
   await until(editorText, expect, 20_000, `${query} did not open in the editor`);
-  await page.locator(".editor-instance .monaco-editor .view-lines").first().click({ position: { x: 300, y: 5 } });
+  await focusEditor();
 }
 
 try {
@@ -576,7 +586,7 @@ try {
   await step("Pinwise: Pin All changes the editor text", async () => {
     skipIfServerDown();
     // Focus the editor so "the active file" is requirements.txt.
-    await page.locator(".editor-instance .monaco-editor .view-lines").first().click({ position: { x: 300, y: 5 } });
+    await focusEditor();
     const before = await editorText();
     await palette("Pinwise: Pin All");
     const after = await until(editorText, (t) => t !== before, WAIT, "the editor text did not change");
@@ -609,7 +619,7 @@ try {
       throw new Error(`the file on disk changed: freeze must only edit the buffer; on disk: ${JSON.stringify(onDisk)}`);
     }
     // One undo reverts the whole freeze (one workspace edit). The text must then stay the original.
-    await page.locator(".editor-instance .monaco-editor .view-lines").first().click({ position: { x: 300, y: 5 } });
+    await focusEditor();
     await page.keyboard.press("Control+Z");
     await until(editorText, (t) => t === FREEZE_BEFORE, 10_000, "one Ctrl+Z did not restore the original text");
     await sleep(1000);
@@ -669,7 +679,7 @@ try {
     await snap("12-compiled-diagnostic");
     await filter.fill("");
     // The command runs on the active editor's file: focus the compiled file's editor again.
-    await page.locator(".editor-instance .monaco-editor .view-lines").first().click({ position: { x: 300, y: 5 } });
+    await focusEditor();
     await palette("Pinwise: Compile Requirements");
     const pinned = (t) => /^alpha==1\.0\s*$/m.test(t) && /^beta==2\.0\s*$/m.test(t);
     await untilNoError(() => readFileSync(compiledFile, "utf8"), pinned, WAIT, "the compiled file on disk did not get alpha==1.0 and beta==2.0");

@@ -105,8 +105,10 @@ POLICY_CASES = [
         AnalysisSettings(),
         "pyproject.toml",
     ),
-    # constraints files are exempt
+    # constraints files and pip-tools sources (their pins live in the compiled file) are exempt
     ("requests\n", [], APP, "constraints.txt"),
+    ("requests\nflask>=3\n", [], APP, "requirements.in"),
+    ("requests\nflask>=3\n", [], LIB, "requirements/dev.in"),
 ]
 
 

@@ -94,6 +94,9 @@ class ProjectContext:
     project_severities: Mapping[str, Severity | None] = field(default_factory=dict)
     # True for a constraints file (``constraints.txt``), which is exempt from pinning policy.
     constraints_file: bool = False
+    # True for a pip-tools source (``*.in``): its loose requirements are pinned in the compiled file, so it
+    # is exempt from pinning policy too.
+    compile_source: bool = False
 
     def severities(self, settings: AnalysisSettings) -> dict[str, Severity | None]:
         """The effective per-code overrides: the project's, then the editor's on top."""
@@ -213,4 +216,5 @@ def build_context(
         build_backend=backend,
         project_severities=dict(from_project.severities) if from_project is not None else {},
         constraints_file=document.kind is FileKind.REQUIREMENTS and "constraint" in name,
+        compile_source=document.kind is FileKind.REQUIREMENTS and name.endswith(".in"),
     )

@@ -260,15 +260,17 @@ def test_installed_mismatch_pins_installed() -> None:
 
 
 HASH_CASES = [
-    ("a==1 --hash=sha256:x\n«b==1»\n«c>=1» --hash=sha256:y\n", ["hash-missing", "hash-missing"]),
-    ("--require-hashes\n«a==1»\n", ["hash-missing"]),
-    ("a==1\nb==1\n", []),
-]
+    ("a==1 --hash=sha256:x\n«b==1»\n«c>=1» --hash=sha256:y\n", ["hash-missing", "hash-missing"], "requirements.txt"),
+    ("--require-hashes\n«a==1»\n", ["hash-missing"], "requirements.txt"),
+    ("a==1\nb==1\n", [], "requirements.txt"),
+    # A pip-tools source is read by pip-compile, never installed by pip: no hash-checking mode.
+    ("a==1 --hash=sha256:x\nb>=1\n", [], "requirements.in"),
+]  # fmt: skip
 
 
-@pytest.mark.parametrize(("marked", "codes"), HASH_CASES)
-def test_hash_missing(marked: str, codes: list[str]) -> None:
-    check_findings(marked, codes, index=None)
+@pytest.mark.parametrize(("marked", "codes", "path"), HASH_CASES)
+def test_hash_missing(marked: str, codes: list[str], path: str) -> None:
+    check_findings(marked, codes, path=path, index=None, only={"hash-missing"})
 
 
 def test_includes_and_duplicates_across_files(tmp_path: Path) -> None:

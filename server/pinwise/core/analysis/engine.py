@@ -89,7 +89,10 @@ def local_findings(
     found += rules.policy_findings(doc, ctx)
     found += rules.duplicate_findings(doc, graph)
     found += rules.installed_findings(doc, ctx)
-    found += rules.hash_findings(doc, graph)
+    if not ctx.compile_source:
+        # pip-compile reads a source, pip never installs it: hash-checking mode (which a hashed -c file
+        # would turn on for pip) does not apply; the compiled file carries the hashes.
+        found += rules.hash_findings(doc, graph)
     found += piptools.compiled_findings(doc, workspace.load if workspace is not None else None)
     return _finish(found, ctx, settings)
 

@@ -106,6 +106,11 @@ async function showError(message: string, log: vscode.LogOutputChannel, ...extra
   return choice;
 }
 
+/** True when Pinwise serves this editor document (the vscode-free test in ./logic/selector). */
+function servesDocument(doc: vscode.TextDocument): boolean {
+  return isPinwiseDocument({ scheme: doc.uri.scheme, languageId: doc.languageId, path: doc.uri.path });
+}
+
 function runFile(command: string, args: string[]): Promise<{ stdout?: string; error?: { code?: string | number; message: string } }> {
   return new Promise((resolve) => {
     execFile(command, args, { timeout: 15_000, windowsHide: true }, (error, stdout) => {
@@ -142,13 +147,12 @@ class VenvStatus implements vscode.Disposable {
 
   render(): void {
     const doc = vscode.window.activeTextEditor?.document;
-    if (!doc || !isPinwiseDocument({ scheme: doc.uri.scheme, languageId: doc.languageId, path: doc.uri.path })) {
+    if (!doc || !servesDocument(doc)) {
       this.item.hide();
       return;
     }
     const folder = vscode.workspace.getWorkspaceFolder(doc.uri);
-    const venv = this.venvs.get((folder && folderKey(folder.uri.fsPath)) ?? "") ?? (folder ? undefined : this.venvs.get(""));
-    const { text, tooltip } = statusText(venv);
+    const { text, tooltip } = statusText(this.venvs.get((folder && folderKey(folder.uri.fsPath)) ?? ""));
     this.item.text = text;
     this.item.tooltip = tooltip;
     this.item.show();
@@ -382,7 +386,7 @@ class ServerController implements vscode.Disposable {
 
   private activePinwiseUri(): vscode.Uri | undefined {
     const doc = vscode.window.activeTextEditor?.document;
-    return doc && isPinwiseDocument({ scheme: doc.uri.scheme, languageId: doc.languageId, path: doc.uri.path }) ? doc.uri : undefined;
+    return doc && servesDocument(doc) ? doc.uri : undefined;
   }
 
   /** The active Pinwise file, else the only one in the workspace, else one the user picks. */
@@ -427,11 +431,11 @@ class ServerController implements vscode.Disposable {
       void vscode.window.showInformationMessage("Pinwise: open a folder to select its virtual environment.");
       return;
     }
-    const base = commandArgs(uri?.toString(), folder.uri.toString());
+    const args = (extra?: Record<string, unknown>) => commandArgs(uri?.toString(), folder.uri.toString(), extra);
     type Item = vscode.QuickPickItem & { value?: VenvInfo; browse?: boolean };
     const items: Item[] = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: "Pinwise: looking for virtual environments" },
-      async () => venvItems(await this.request<unknown>(SERVER_CMD.listVenvs, base), folder.uri.fsPath),
+      async () => venvItems(await this.request<unknown>(SERVER_CMD.listVenvs, args()), folder.uri.fsPath),
     );
     items.push({ label: "$(folder-opened) Browse…", description: "a venv folder or its python executable", browse: true });
     const pick = await vscode.window.showQuickPick(items, { placeHolder: "Select the virtual environment for " + folder.name, matchOnDescription: true });
@@ -450,7 +454,7 @@ class ServerController implements vscode.Disposable {
       path = chosen?.[0]?.fsPath;
     }
     if (path) {
-      await this.request(SERVER_CMD.selectVenv, [{ ...base[0], path }]);
+      await this.request(SERVER_CMD.selectVenv, args({ path }));
     }
   }
 
@@ -461,11 +465,11 @@ class ServerController implements vscode.Disposable {
       void vscode.window.showInformationMessage("Pinwise: open a folder to create a virtual environment in it.");
       return;
     }
-    const base = commandArgs(uri?.toString(), folder.uri.toString());
+    const args = (extra?: Record<string, unknown>) => commandArgs(uri?.toString(), folder.uri.toString(), extra);
     type Item = vscode.QuickPickItem & { value?: InterpreterInfo; browse?: boolean };
     const items: Item[] = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Window, title: "Pinwise: looking for Python interpreters" },
-      async () => interpreterItems(await this.request<unknown>(SERVER_CMD.listInterpreters, base)),
+      async () => interpreterItems(await this.request<unknown>(SERVER_CMD.listInterpreters, args())),
     );
     items.push({ label: "$(folder-opened) Browse…", description: "a Python executable", browse: true });
     const pick = await vscode.window.showQuickPick(items, { placeHolder: `Python for ${folder.name}/.venv`, matchOnDescription: true });
@@ -478,7 +482,7 @@ class ServerController implements vscode.Disposable {
       interpreter = chosen?.[0]?.fsPath;
     }
     if (interpreter) {
-      await this.request(SERVER_CMD.createVenv, [{ ...base[0], interpreter, path: ".venv", install: true }]);
+      await this.request(SERVER_CMD.createVenv, args({ interpreter, path: ".venv", install: true }));
     }
   }
 

@@ -52,8 +52,10 @@ test("interpreterItems: recommended first, then newest", () => {
     { path: "/usr/bin/python3.11", version: "3.11.9", source: "PATH", recommended: true, reason: "matches requires-python" },
   ]);
   assert.deepEqual(items.map((i) => i.value.version), ["3.11.9", "3.13.0", "3.10.2"]);
-  assert.match(items[0].label, /star/);
+  assert.deepEqual(items.map((i) => i.label), ["$(star-full) Python 3.11.9", "Python 3.13.0", "Python 3.10.2"]);
+  assert.equal(items[0].description, "/usr/bin/python3.11 · PATH");
   assert.equal(items[0].detail, "matches requires-python");
+  assert.equal(items[1].detail, undefined, "an empty reason shows no detail line");
 });
 
 test("statusText", () => {

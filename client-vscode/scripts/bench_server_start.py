@@ -20,6 +20,14 @@ import time
 from pathlib import Path
 
 LIBS = Path(__file__).resolve().parents[1] / "bundled" / "libs"
+# What the extension removes from the server's environment (DROPPED_FOR_BUNDLED in src/logic/launch.ts).
+DROPPED_FOR_BUNDLED = (
+    "PYTHONPATH",
+    "PYTHONHOME",
+    "PYTHONSTARTUP",
+    "PYTHONSAFEPATH",
+    "PYTHONDONTWRITEBYTECODE",
+)
 
 
 def frame(payload: dict[str, object]) -> bytes:
@@ -42,11 +50,7 @@ def read_message(stream: object) -> dict[str, object]:
 
 
 def time_initialize(python: str, prefix: Path) -> float:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE")
-    }
+    env = {k: v for k, v in os.environ.items() if k not in DROPPED_FOR_BUNDLED}
     env["PYTHONPATH"] = str(LIBS)
     argv = [python, "-S", "-X", "utf8", "-X", f"pycache_prefix={prefix}", "-m", "pinwise", "serve"]
     started = time.perf_counter()
@@ -54,7 +58,7 @@ def time_initialize(python: str, prefix: Path) -> float:
         argv, cwd=LIBS, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     )
     assert process.stdin is not None and process.stdout is not None
-    init = {
+    init: dict[str, object] = {
         "processId": os.getpid(),
         "rootUri": None,
         "capabilities": {},

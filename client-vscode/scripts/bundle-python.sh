@@ -5,9 +5,10 @@
 # - Resolved for the oldest supported Python (3.10) and for "any" platform with wheels only, so the
 #   markers pull in the backports 3.10 needs (tomli, exceptiongroup) and a package that ships only
 #   compiled wheels fails the build instead of producing a .vsix that works on one platform.
-# - --no-compile, and every __pycache__ removed: no bytecode ships. The extension sets
-#   PYTHONPYCACHEPREFIX to its global storage folder instead, so each user's Python (any of 3.10-3.14)
-#   compiles the bundle once, into a folder that is always writable, and reuses it on every later start.
+# - --no-compile, and every __pycache__ removed: no bytecode ships. The extension starts the server with
+#   `-X pycache_prefix=<its global storage folder>` instead (src/logic/launch.ts), so each user's Python
+#   (any of 3.10-3.14) compiles the bundle once, into a folder that is always writable, and reuses it on
+#   every later start.
 #   Shipped .pyc files would only help the one Python version that compiled them (cpython-311 tags),
 #   and would make the .vsix bigger.
 #

@@ -67,6 +67,15 @@ async def startup(command: list[str], rounds: int, home: Path) -> list[float]:
     return times
 
 
+def replace_line(client: LspClient, uri: str, version: int, lines: list[str], line: int, text: str) -> None:
+    """One didChange that replaces the whole of ``lines[line]`` with ``text``, which ``lines`` then holds."""
+    end = {"line": line, "character": len(lines[line])}
+    client.did_change(
+        uri, version, [{"range": {"start": {"line": line, "character": 0}, "end": end}, "text": text}]
+    )
+    lines[line] = text
+
+
 def complete(publication: Publication) -> bool:
     """Every dependency has its index finding (each generated project has a newer release than the pin)."""
     return sum(d.get("code") == "outdated" for d in publication.diagnostics) == len(PROJECTS)
@@ -95,14 +104,13 @@ async def server_benchmarks(index: IndexServer, home: Path, requests: int, edits
     results["diagnostics, cold cache, 50 ms latency: complete"] = ms(done.at - sent)
 
     warm = []
-    for round_ in range(5):
+    for _ in range(5):
         client.did_close(uri)
         since = len(client.publications[uri])
         sent = time.perf_counter()
         client.did_open(uri, "pip-requirements", text, version=1)
         done = await client.wait_for_diagnostics(uri, complete, since=since + 1)
         warm.append(done.at - sent)
-        del round_
     results["diagnostics, warm cache (median of 5)"] = ms(statistics.median(warm))
 
     # Completion: names after a prefix, versions after "==" (the index data is warm).
@@ -111,20 +119,7 @@ async def server_benchmarks(index: IndexServer, home: Path, requests: int, edits
     version = 1
     for label, new_line in (("names", "bench-1"), ("versions", "bench-123==")):
         version += 1
-        client.did_change(
-            uri,
-            version,
-            [
-                {
-                    "range": {
-                        "start": {"line": name_line, "character": 0},
-                        "end": {"line": name_line, "character": len(lines[name_line])},
-                    },
-                    "text": new_line,
-                }
-            ],
-        )
-        lines[name_line] = new_line
+        replace_line(client, uri, version, lines, name_line, new_line)
         position = {"line": name_line, "character": len(new_line)}
         params = {"textDocument": {"uri": uri}, "position": position}
         answer = await client.request("textDocument/completion", params)  # the first may load names
@@ -144,20 +139,7 @@ async def server_benchmarks(index: IndexServer, home: Path, requests: int, edits
         character = "a" if number % 2 == 0 else "b"
         since = len(client.publications[uri])
         sent = time.perf_counter()
-        client.did_change(
-            uri,
-            version,
-            [
-                {
-                    "range": {
-                        "start": {"line": name_line, "character": 0},
-                        "end": {"line": name_line, "character": len(lines[name_line])},
-                    },
-                    "text": f"# {character}",
-                }
-            ],
-        )
-        lines[name_line] = f"# {character}"
+        replace_line(client, uri, version, lines, name_line, f"# {character}")
         published = await client.wait_for_diagnostics(uri, lambda p, v=version: p.version == v, since=since)
         keystrokes.append(published.at - sent)
         await asyncio.sleep(0.01)  # a fast typist, not a flood

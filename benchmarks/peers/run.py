@@ -43,6 +43,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.lsp import percentile  # noqa: E402
 from benchmarks.peers.driver import Session, open_session  # noqa: E402
 from benchmarks.peers.workload import (  # noqa: E402
     CATEGORIES,
@@ -390,13 +391,6 @@ def _median(values: list[float | None]) -> float | None:
     return statistics.median(present) if present else None
 
 
-def _percentile(values: list[float], fraction: float) -> float | None:
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
 def summarize(lsp_runs: list[LspRun], cli_runs: list[CliRun], universe: Universe) -> str:
     files = {v.name: v for w in workfiles(universe) for v in (w, w.only_valid())}
     out = [
@@ -443,10 +437,9 @@ def summarize(lsp_runs: list[LspRun], cli_runs: list[CliRun], universe: Universe
 
 
 def _p(values: list[float]) -> str:
-    p50, p99 = _percentile(values, 0.5), _percentile(values, 0.99)
-    if p50 is None or p99 is None:
+    if not values:
         return "—"
-    return f"{p50:.1f}/{p99:.1f} ms"
+    return f"{percentile(values, 0.5):.1f}/{percentile(values, 0.99):.1f} ms"
 
 
 async def main_async(args: argparse.Namespace) -> None:

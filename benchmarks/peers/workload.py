@@ -11,6 +11,7 @@ of popular projects on the real index, plus names that do not exist).
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from tests.fixtures.index.packages import Pkg, Rel
@@ -182,18 +183,23 @@ def requirements_file(universe: Universe, lines: int, seed: int = 7) -> Workfile
     invalid_shapes = iter(INVALID_REQUIREMENTS * 100)
     for kind in plan:
         line = len(out.lines)
-        if kind == "unknown":
-            name = next(unknown)
-            out.lines.append(f"{name}==1.0.0")
-        elif kind == "invalid":
-            name = projects.pop()
-            out.lines.append(next(invalid_shapes).format(name=name))
-        else:
-            name = projects.pop()
-            version = universe.old[name] if kind == "outdated" else universe.latest[name]
-            out.lines.append(f"{name}=={version}")
+        name, text = _entry(kind, universe, projects, unknown, invalid_shapes)
+        out.lines.append(text)
         out.truth[line], out.names[line] = kind, name
     return out
+
+
+def _entry(
+    kind: str, universe: Universe, projects: list[str], unknown: Iterator[str], invalid_shapes: Iterator[str]
+) -> tuple[str, str]:
+    """The project name and the requirement of one planted entry; known projects are taken from ``projects``."""
+    if kind == "unknown":
+        name = next(unknown)
+        return name, f"{name}==1.0.0"
+    name = projects.pop()
+    if kind == "invalid":
+        return name, next(invalid_shapes).format(name=name)
+    return name, f"{name}=={universe.old[name] if kind == 'outdated' else universe.latest[name]}"
 
 
 def pyproject_file(universe: Universe, count: int = 100, seed: int = 11) -> Workfile:
@@ -231,15 +237,7 @@ def pyproject_file(universe: Universe, count: int = 100, seed: int = 11) -> Work
         for _ in range(size):
             kind = next(plan)
             line = len(out.lines)
-            if kind == "unknown":
-                name = next(unknown)
-                text = f"{name}==1.0.0"
-            elif kind == "invalid":
-                name = projects.pop()
-                text = next(invalid_shapes).format(name=name)
-            else:
-                name = projects.pop()
-                text = f"{name}=={universe.old[name] if kind == 'outdated' else universe.latest[name]}"
+            name, text = _entry(kind, universe, projects, unknown, invalid_shapes)
             out.lines.append(f'    "{text}",')
             out.truth[line], out.names[line] = kind, name
         out.lines.append("]")

@@ -11,12 +11,12 @@ return findings sorted by span.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
 
 from pinwise.core import fixes, piptools
 from pinwise.core.analysis import rules
@@ -25,6 +25,7 @@ from pinwise.core.analysis.findings import Finding, Fix
 from pinwise.core.document import Document
 from pinwise.core.index.types import DetailsLookup, LookupStatus, PackageIndex, Project, ProjectLookup
 from pinwise.core.model import Dependency, DependencyKind
+from pinwise.core.pep440 import parse_version
 from pinwise.core.workspace import Workspace
 
 __all__ = [
@@ -53,15 +54,7 @@ def _finish(findings: list[Finding], context: ProjectContext, settings: Analysis
             if severity is None:
                 continue
             if severity != finding.severity:
-                finding = Finding(
-                    finding.code,
-                    finding.message,
-                    finding.span,
-                    severity,
-                    finding.fixes,
-                    finding.related,
-                    finding.tags,
-                )
+                finding = dataclasses.replace(finding, severity=severity)
         out.append(finding)
     out.sort(key=lambda f: (f.span.start, f.span.end, f.code))
     return out
@@ -113,12 +106,8 @@ def _detail_versions(dependencies: Sequence[Dependency], facts: rules.ReleaseFac
     wanted: set[str] = set()
     for dependency in dependencies:
         pinned = dependency.pinned_version
-        version: Version | None = None
         if pinned is not None:
-            try:
-                version = Version(pinned)
-            except InvalidVersion:
-                version = None
+            version = parse_version(pinned)
             if version is not None and version in facts.versions:
                 wanted.add(facts.versions[version].version)
             continue
@@ -190,8 +179,6 @@ async def index_findings(
                 raise
             except Exception as error:  # One project's failure must not hide the others' findings.
                 logger.exception("checking %s on the index failed", canonical)
-                from pinwise.core.index.types import ProjectLookup
-
                 failure = ProjectLookup(
                     LookupStatus.UNAVAILABLE, reason=f"internal error ({type(error).__name__})"
                 )

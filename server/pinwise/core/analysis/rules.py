@@ -296,7 +296,7 @@ def _same_group(a: Dependency, b: Dependency) -> bool:
 def duplicate_findings(document: Document, graph: IncludeGraph | None = None) -> list[Finding]:
     """``duplicate`` and ``conflict`` between requirements of one project under the same marker."""
     occurrences = _occurrences(document, graph)
-    seen: dict[tuple[str, str, str | None, str], list[_Occurrence]] = {}
+    seen: dict[tuple[str, str, str | None], list[_Occurrence]] = {}
     found: list[Finding] = []
     is_requirements = document.requirements is not None
     for occurrence in occurrences:
@@ -305,7 +305,7 @@ def duplicate_findings(document: Document, graph: IncludeGraph | None = None) ->
         if canonical is None or _is_poetry_union(dependency):
             continue
         table = "" if is_requirements else f"{dependency.section}:{dependency.group}"
-        key = (table, canonical, dependency.marker, "")
+        key = (table, canonical, dependency.marker)
         earlier = seen.setdefault(key, [])
         if occurrence.path is None:
             for previous in earlier:

@@ -34,6 +34,7 @@ from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from pinwise.core.analysis.context import lowest_python
 from pinwise.core.document import Document
 from pinwise.core.hover import option_documentation
 from pinwise.core.index.names import normalise
@@ -757,7 +758,7 @@ async def _version_items(
         return CompletionResult(is_incomplete=True)
     if lookup.status is not LookupStatus.FOUND or lookup.project is None:
         return CompletionResult()
-    minimum = _minimum_python(str(requires_python)) if requires_python is not None else None
+    minimum = _minimum_python(requires_python) if requires_python is not None else None
     candidates: list[tuple[Version, Release]] = []
     for release in lookup.project.releases.values():
         version = parse_version(release.version)
@@ -838,20 +839,11 @@ def _extra_documentation(extra: str, requires_dist: tuple[str, ...]) -> str | No
 
 
 @functools.lru_cache(maxsize=64)
-def _minimum_python(requires_python: str) -> Version | None:
-    """The oldest Python a project supports: the least of the specifier's bounds and the known
-    minor versions that it admits."""
-    try:
-        specifier = SpecifierSet(requires_python)
-    except InvalidSpecifier:
-        return None
-    candidates: set[Version] = {Version("2.7")} | {Version(f"3.{minor}") for minor in range(31)}
-    for clause in specifier:
-        bound = parse_version(clause.version.removesuffix(".*"))
-        if bound is not None and clause.operator in (">=", "~=", "==", "==="):
-            candidates.add(bound)
-    admitted = [candidate for candidate in candidates if specifier.contains(candidate, prereleases=True)]
-    return min(admitted) if admitted else None
+def _minimum_python(requires_python: SpecifierSet) -> Version | None:
+    """The oldest Python a project supports, as analysis judges it (so completion offers what
+    ``outdated`` and ``python-incompatible`` accept)."""
+    lowest = lowest_python(requires_python)
+    return Version(lowest) if lowest is not None else None
 
 
 @functools.lru_cache(maxsize=4096)

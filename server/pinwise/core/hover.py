@@ -22,12 +22,12 @@ import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Protocol
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
+from pinwise.core.analysis.context import InstalledLike
 from pinwise.core.document import Document
 from pinwise.core.index.auth import redact
 from pinwise.core.index.client import pick_release
@@ -43,6 +43,7 @@ from pinwise.core.index.types import (
 from pinwise.core.markdown import escape_markdown, inline_code
 from pinwise.core.markers import MARKER_VARIABLES
 from pinwise.core.model import Clause, Dependency
+from pinwise.core.pep440 import parse_version
 from pinwise.core.requirements import HashOption, OptionItem, OptionUse, RequirementItem, RequirementsFile
 from pinwise.core.requirements.options import OPTIONS_BY_NAME
 from pinwise.core.text import Span
@@ -61,14 +62,8 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 
-class InstalledDistribution(Protocol):
-    """What hover and inlay hints need of an installed distribution."""
-
-    @property
-    def name(self) -> str: ...
-
-    @property
-    def version(self) -> str: ...
+# What hover and inlay hints need of an installed distribution: what analysis needs (a name and a version).
+InstalledDistribution = InstalledLike
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,11 +385,8 @@ def _newest_allowed(project: Project, specifier: str) -> Release | None:
         return None
     best: tuple[Version, Release] | None = None
     for release in project.releases.values():
-        try:
-            version = Version(release.version)
-        except InvalidVersion:
-            continue
-        if release.yanked or not allowed.contains(version):
+        version = parse_version(release.version)
+        if version is None or release.yanked or not allowed.contains(version):
             continue
         if best is None or version > best[0]:
             best = (version, release)

@@ -407,7 +407,6 @@ class _SourceRequirement:
     path: Path
     item: RequirementItem
     constraint: bool
-    lines: Document | None  # the document the item is in, for related locations
 
 
 def _source_requirements(
@@ -442,7 +441,7 @@ def _source_requirements(
         targets = (edge.target for edge in graph.edges if "://" not in edge.target)
         files += [Path(path) for path in dict.fromkeys([*graph.files, *targets])]
         for path, item, constraint in graph.requirements():
-            found.append(_SourceRequirement(Path(path), item, constraint, documents.get(path)))
+            found.append(_SourceRequirement(Path(path), item, constraint))
     return found, files
 
 
@@ -582,7 +581,7 @@ def compiled_findings(
 ) -> list[Finding]:
     """The findings of a compiled file against its sources (none for any other file).
 
-    ``load`` reads a source (default: the disk, cached by modification time); ``mtime`` gives a file's
+    ``load`` reads a source (default: the disk, read afresh each time); ``mtime`` gives a file's
     modification time for the staleness check (default: the disk's).
     """
     requirements = doc.requirements

@@ -354,7 +354,8 @@ def _virtual_env(environ: Mapping[str, str]) -> Iterator[Environment]:
             yield env
 
 
-def _resolved(path: Path) -> Path:
+def resolved_path(path: Path) -> Path:
+    """``path`` with links resolved; absolute as it stands when it cannot be resolved."""
     try:
         return path.resolve()
     except OSError:
@@ -366,7 +367,7 @@ def dedupe(environments: Iterable[Environment]) -> list[Environment]:
     seen: set[Path] = set()
     unique: list[Environment] = []
     for env in environments:
-        key = _resolved(env.path)
+        key = resolved_path(env.path)
         if key not in seen:
             seen.add(key)
             unique.append(env)

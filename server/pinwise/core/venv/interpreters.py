@@ -20,13 +20,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+from packaging.version import Version
 
+from pinwise.core.pep440 import parse_version
 from pinwise.core.venv.discover import (
     Environment,
     EnvironmentKind,
     discover_environments_sync,
     read_version,
+    resolved_path,
 )
 
 log = logging.getLogger(__name__)
@@ -65,13 +67,6 @@ class Interpreter:
         return self.version is not None and self.version.count(".") >= 2
 
 
-def _resolved(path: Path) -> Path:
-    try:
-        return path.resolve()
-    except OSError:
-        return path.absolute()
-
-
 def _is_shim_dir(directory: Path) -> bool:
     return directory.name == "shims"
 
@@ -94,7 +89,7 @@ def _path_interpreters(environ: Mapping[str, str]) -> list[Interpreter]:
             candidate = directory / name
             if not (candidate.is_file() and os.access(candidate, os.X_OK)):
                 continue
-            resolved = _resolved(candidate)
+            resolved = resolved_path(candidate)
             prefix = resolved.parent.parent
             if (prefix / "pyvenv.cfg").is_file() or (resolved.parent / "pyvenv.cfg").is_file():
                 continue
@@ -108,7 +103,7 @@ def _path_interpreters(environ: Mapping[str, str]) -> list[Interpreter]:
 
 
 def _from_environment(env: Environment) -> Interpreter:
-    return Interpreter(path=_resolved(env.python), version=env.version, kind=env.kind, name=env.name)
+    return Interpreter(path=resolved_path(env.python), version=env.version, kind=env.kind, name=env.name)
 
 
 def find_interpreters_sync(folder: Path, environ: Mapping[str, str] | None = None) -> list[Interpreter]:
@@ -185,7 +180,7 @@ async def probe_interpreter(path: Path, timeout: float = PROBE_TIMEOUT) -> Inter
     version, in_venv = words
     if in_venv == "True":
         return None
-    return Interpreter(path=_resolved(path), version=version, kind="system", name=path.name)
+    return Interpreter(path=resolved_path(path), version=version, kind="system", name=path.name)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -193,12 +188,7 @@ async def probe_interpreter(path: Path, timeout: float = PROBE_TIMEOUT) -> Inter
 
 
 def _parse(version: str | None) -> Version | None:
-    if version is None:
-        return None
-    try:
-        return Version(version)
-    except InvalidVersion:
-        return None
+    return parse_version(version) if version is not None else None
 
 
 def python_version_entries(text: str) -> list[str]:
@@ -312,4 +302,4 @@ def current_interpreter() -> Interpreter | None:
     if not base:
         return None
     version = ".".join(map(str, sys.version_info[:3]))
-    return Interpreter(path=_resolved(Path(base)), version=version, kind="system", name=Path(base).name)
+    return Interpreter(path=resolved_path(Path(base)), version=version, kind="system", name=Path(base).name)

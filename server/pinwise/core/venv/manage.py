@@ -34,6 +34,7 @@ from typing import Literal, TypeVar
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.version import InvalidVersion, Version
 
+from pinwise.core.index.auth import redact_text
 from pinwise.core.index.types import IndexConfig
 from pinwise.core.venv.discover import Environment, environment_at, python_executable
 from pinwise.core.venv.installed import read_installed
@@ -65,7 +66,6 @@ DROPPED_VARIABLES = (
     "VIRTUAL_ENV",
 )
 _ANSI_RE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-_CREDENTIALS_RE = re.compile(r"(://)[^/@\s]+@")
 _NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?$")
 
 
@@ -164,11 +164,6 @@ def find_uv(environ: Mapping[str, str] | None = None) -> Path | None:
         return Path(finder())
     except (ImportError, AttributeError, OSError):
         return None
-
-
-def redact(text: str) -> str:
-    """Remove credentials from URLs in ``text`` (for logs and messages)."""
-    return _CREDENTIALS_RE.sub(r"\1****@", text)
 
 
 def index_settings(config: IndexConfig, installer: Installer) -> tuple[list[str], dict[str, str]]:
@@ -524,7 +519,7 @@ class VenvManager:
         tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         if cancel is not None and cancel.is_set():
             return RunOutcome(None, True, tail)
-        log.info("running %s", redact(" ".join(argv)))
+        log.info("running %s", redact_text(" ".join(argv)))
         kwargs: dict[str, object] = {}
         if sys.platform == "win32":
             kwargs["creationflags"] = getattr(subprocess, "CREATE_NEW_PROCESS_GROUP", 0)
@@ -944,5 +939,4 @@ __all__ = [
     "find_uv",
     "index_settings",
     "plan_install",
-    "redact",
 ]

@@ -32,6 +32,8 @@ from pathlib import Path
 
 import platformdirs
 
+from pinwise.core.venv.discover import resolved_path
+
 log = logging.getLogger(__name__)
 
 FILE_NAME = "selections.json"
@@ -48,10 +50,7 @@ def default_state_dir(environ: Mapping[str, str] | None = None) -> Path:
 
 
 def _key(folder: Path) -> str:
-    try:
-        return str(folder.resolve())
-    except OSError:
-        return str(folder.absolute())
+    return str(resolved_path(folder))
 
 
 class SelectionStore:

@@ -89,7 +89,9 @@ async def gitignore_addition(env_path: Path, *, git: str | None = None) -> Gitig
     entry = gitignore_entry(top, env_path)
     if entry is None:
         try:
-            entry = gitignore_entry(top.resolve(), env_path.resolve())
+            # Resolving follows links on disk: off the event loop, like every other file access here.
+            real_top, real_env = await asyncio.to_thread(lambda: (top.resolve(), env_path.resolve()))
+            entry = gitignore_entry(real_top, real_env)
         except OSError:
             entry = None
     if entry is None:

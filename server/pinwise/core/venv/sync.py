@@ -19,14 +19,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.markers import InvalidMarker, Marker
+from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
-from pinwise.core.pep440 import parse_version
 from pinwise.core.model import Dependency, DependencyKind
+from pinwise.core.pep440 import parse_version
 from pinwise.core.requirements.includes import IncludeGraph
 from pinwise.core.venv.installed import InstalledDistribution
 

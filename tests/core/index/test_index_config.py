@@ -260,7 +260,7 @@ def test_poetry_dependency_source_pins_the_package() -> None:
 
 
 def test_resolution_log_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
-    caplog.set_level(logging.INFO, logger="pinwise")
+    caplog.set_level(logging.DEBUG, logger="pinwise")
     resolve_index_config(
         environ={"PIP_EXTRA_INDEX_URL": "https://bob:hunter2@corp.example/simple/"},
         file_options=[("--index-url", "https://__token__:abc123@other.example/simple/", "r.txt:1")],
@@ -268,6 +268,25 @@ def test_resolution_log_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
     )
     assert "Index configuration" in caplog.text
     assert "hunter2" not in caplog.text and "abc123" not in caplog.text and "bob" not in caplog.text
+
+
+def test_service_logs_each_configuration_once_at_info(caplog: pytest.LogCaptureFixture) -> None:
+    """Resolution runs on every analysis, hover and completion: the INFO log names a configuration once."""
+    from pinwise.core.document import parse_document
+    from pinwise.core.index.service import IndexService
+
+    caplog.set_level(logging.INFO, logger="pinwise")
+    service = IndexService(
+        environ={"PIP_INDEX_URL": "https://bob:hunter2@corp.example/simple/"}, pip_config=PipConfig()
+    )
+    document = parse_document("flask\n", "/p/requirements.txt")
+    for _ in range(3):
+        service.config_for(document.parsed)
+    messages = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    assert messages == [
+        f"package index for {document.parsed.path}: index https://***@corp.example/simple/"
+        " (index-url from PIP_INDEX_URL)"
+    ]
 
 
 @pytest.mark.parametrize(

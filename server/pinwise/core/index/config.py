@@ -391,7 +391,9 @@ def resolve_index_config(
             b.origins["offline"] = "settings"
 
     config = b.build()
-    logger.info(
+    # Resolution runs on every analysis, hover and completion; IndexService logs each distinct result once
+    # at INFO, so the full detail is for debugging only.
+    logger.debug(
         "Index configuration: index=%s extra=%s find-links=%s no-index=%s trusted=%s cert=%s offline=%s "
         "pinned=%s origins=%s",
         redact(config.index_url) if config.index_url else None,

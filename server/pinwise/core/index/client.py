@@ -33,21 +33,18 @@ from pinwise.core.index.formats import (
     details_from_json,
     details_from_json_api,
     details_to_json,
-    files_from_anchors,
     is_pure_wheel,
     name_and_version,
     page_from_json,
     page_to_json,
     parse_json_api,
+    parse_links_page,
     parse_metadata,
     parse_project_list,
     parse_project_page,
     releases_from_files,
     vulns_from_json,
     vulns_to_json,
-)
-from pinwise.core.index.formats import (
-    _parse_anchors as parse_anchors,
 )
 from pinwise.core.index.lazywheel import LazyFailure, read_wheel_metadata
 from pinwise.core.index.names import NameList
@@ -418,16 +415,14 @@ class IndexClient:
                 body = await read_local(path, self._max_bytes)
                 if body is None:
                     raise FetchError(f"find-links location {path} does not exist")
-                anchors, base = parse_anchors(body, path.as_uri())
-                files = files_from_anchors(anchors, base)
+                files = parse_links_page(body, path.as_uri())
         else:
             if self.offline:
                 raise FetchError("offline")
             response = await self._transport.get(location, headers={"Accept": "text/html"})
             if response.status != 200:
                 raise FetchError(_http_status_reason(response.status))
-            anchors, base = parse_anchors(response.content, response.url)
-            files = files_from_anchors(anchors, base)
+            files = parse_links_page(response.content, response.url)
         by_project: dict[str, list[DistributionFile]] = {}
         for f in files:
             parsed = name_and_version(f.filename)

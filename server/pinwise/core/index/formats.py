@@ -163,7 +163,7 @@ def parse_project_json(body: bytes, url: str, name: str) -> ProjectPage:
 
 
 class _AnchorParser(HTMLParser):
-    """Collects ``<a>`` elements with their attributes and text, and ``<base href>``.
+    """Collects the attributes of ``<a>`` elements, and ``<base href>``.
 
     Written by hand because PEP 503 pages are simple but not always well-formed, and no maintained library
     parses them without pulling in a full HTML tree builder; html.parser is lenient and in the standard
@@ -172,17 +172,15 @@ class _AnchorParser(HTMLParser):
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.anchors: list[tuple[dict[str, str | None], str]] = []
+        self.anchors: list[dict[str, str | None]] = []
         self.base: str | None = None
         self.saw_tag = False
         self._current: dict[str, str | None] | None = None
-        self._text: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.saw_tag = True
         if tag == "a":
             self._current = dict(attrs)
-            self._text = []
         elif tag == "base" and self.base is None:
             self.base = dict(attrs).get("href")
 
@@ -191,17 +189,13 @@ class _AnchorParser(HTMLParser):
         if tag == "a":
             self.handle_endtag(tag)
 
-    def handle_data(self, data: str) -> None:
-        if self._current is not None:
-            self._text.append(data)
-
     def handle_endtag(self, tag: str) -> None:
         if tag == "a" and self._current is not None:
-            self.anchors.append((self._current, "".join(self._text).strip()))
+            self.anchors.append(self._current)
             self._current = None
 
 
-def _parse_anchors(body: bytes, url: str) -> tuple[list[tuple[dict[str, str | None], str]], str]:
+def _parse_anchors(body: bytes, url: str) -> tuple[list[dict[str, str | None]], str]:
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -228,11 +222,9 @@ def _html_metadata(attrs: dict[str, str | None]) -> dict[str, str] | None:
     return None
 
 
-def files_from_anchors(
-    anchors: Iterable[tuple[dict[str, str | None], str]], base: str
-) -> list[DistributionFile]:
+def _files_from_anchors(anchors: Iterable[dict[str, str | None]], base: str) -> list[DistributionFile]:
     files: list[DistributionFile] = []
-    for attrs, _text in anchors:
+    for attrs in anchors:
         href = attrs.get("href")
         if not href:
             continue
@@ -259,9 +251,14 @@ def files_from_anchors(
     return files
 
 
-def parse_project_html(body: bytes, url: str, name: str) -> ProjectPage:
+def parse_links_page(body: bytes, url: str) -> list[DistributionFile]:
+    """The distribution files an HTML page links to: a PEP 503 project page or a find-links page."""
     anchors, base = _parse_anchors(body, url)
-    return ProjectPage(name=canonicalize_name(name), files=files_from_anchors(anchors, base))
+    return _files_from_anchors(anchors, base)
+
+
+def parse_project_html(body: bytes, url: str, name: str) -> ProjectPage:
+    return ProjectPage(name=canonicalize_name(name), files=parse_links_page(body, url))
 
 
 # ---------------------------------------------------------------------------------------------------------

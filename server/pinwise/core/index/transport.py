@@ -86,11 +86,7 @@ def build_ssl_context(
                 ctx.load_verify_locations(cafile=bundle)
         except (OSError, ssl.SSLError) as exc:
             logger.warning("Could not load CA bundle %s: %s", bundle, exc)
-    if client_cert:
-        try:
-            ctx.load_cert_chain(client_cert)
-        except (OSError, ssl.SSLError) as exc:
-            logger.warning("Could not load client certificate %s: %s", client_cert, exc)
+    _load_client_cert(ctx, client_cert)
     return ctx
 
 
@@ -100,12 +96,28 @@ def build_unverified_ssl_context(client_cert: str | None) -> ssl.SSLContext:
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
+    _load_client_cert(ctx, client_cert)
+    return ctx
+
+
+def _load_client_cert(ctx: ssl.SSLContext, client_cert: str | None) -> None:
     if client_cert:
         try:
             ctx.load_cert_chain(client_cert)
         except (OSError, ssl.SSLError) as exc:
             logger.warning("Could not load client certificate %s: %s", client_cert, exc)
-    return ctx
+
+
+def _http_client(verify: ssl.SSLContext, timeout: float) -> httpx.AsyncClient:
+    # trust_env makes httpx honour HTTP(S)_PROXY, ALL_PROXY and NO_PROXY like pip does; redirects are
+    # followed by hand (Transport._follow) so that credentials are chosen per host and never forwarded.
+    return httpx.AsyncClient(
+        verify=verify,
+        trust_env=True,
+        follow_redirects=False,
+        timeout=httpx.Timeout(timeout),
+        headers={"User-Agent": "pinwise"},
+    )
 
 
 def parse_trusted_hosts(trusted_hosts: tuple[str, ...]) -> frozenset[tuple[str, int | None]]:
@@ -198,28 +210,12 @@ class Transport:
         # endless) body would otherwise each hold up to ``max_bytes`` at once. Small bodies never wait.
         self._large_body = asyncio.Lock()
         self._inflight: dict[tuple[object, ...], asyncio.Task[Response]] = {}
-        # trust_env makes httpx honour HTTP(S)_PROXY, ALL_PROXY and NO_PROXY like pip does; redirects are
-        # followed by hand below so that credentials are chosen per host and never forwarded to another one.
-        self._client = httpx.AsyncClient(
-            verify=build_ssl_context(cert, client_cert, env),
-            trust_env=True,
-            follow_redirects=False,
-            timeout=httpx.Timeout(timeout),
-            headers={"User-Agent": "pinwise"},
-        )
+        self._client = _http_client(build_ssl_context(cert, client_cert, env), timeout)
         # Trusted hosts get a client of their own rather than httpx mounts: a mounted transport would bypass
         # the proxies from the environment and could not present the client certificate.
         self._trusted = parse_trusted_hosts(trusted_hosts)
         self._unverified_client = (
-            httpx.AsyncClient(
-                verify=build_unverified_ssl_context(client_cert),
-                trust_env=True,
-                follow_redirects=False,
-                timeout=httpx.Timeout(timeout),
-                headers={"User-Agent": "pinwise"},
-            )
-            if self._trusted
-            else None
+            _http_client(build_unverified_ssl_context(client_cert), timeout) if self._trusted else None
         )
         self._owns_client = True
 

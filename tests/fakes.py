@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from packaging.utils import canonicalize_name
 from packaging.version import InvalidVersion, Version
 
+from pinwise.core.index.client import pick_release
 from pinwise.core.index.names import NameList
 from pinwise.core.index.types import (
     DetailsLookup,
@@ -255,16 +256,11 @@ class FakeIndex:
         spec = self.projects.get(canonical)
         if spec is None:
             return DetailsLookup(LookupStatus.NOT_FOUND)
-        releases = spec.release_specs()
-        chosen: FakeRelease | None
-        if version is None:
-            candidates = [r for r in releases if not r.yanked] or releases
-            chosen = max(candidates, key=lambda r: Version(r.version), default=None)
-        else:
-            wanted = _normal_version(version)
-            chosen = next((r for r in releases if _normal_version(r.version) == wanted), None)
-        if chosen is None:
+        # The release the real client would describe (the latest final, not yanked, without a version).
+        picked = pick_release(self.build_project(canonical, spec), version)
+        if picked is None:
             return DetailsLookup(LookupStatus.NOT_FOUND)
+        chosen = next(r for r in spec.release_specs() if _normal_version(r.version) == picked.version)
         details = ReleaseDetails(
             name=self.display_names.get(canonical, canonical),
             version=_normal_version(chosen.version),

@@ -39,6 +39,7 @@ __all__ = [
     "parse_pep508_within",
     "parse_specifier_clauses",
     "shift_spans",
+    "specifier_error",
 ]
 
 # The token patterns below are packaging's own (``packaging._tokenizer.DEFAULT_RULES``), copied because that
@@ -63,7 +64,7 @@ INVALID_MARKER = "invalid-marker"
 
 
 @functools.lru_cache(maxsize=4096)
-def _specifier_error(clause_text: str) -> str | None:
+def specifier_error(clause_text: str) -> str | None:
     """packaging's complaint about one clause such as ``>=1.0``, or None when it is valid."""
     try:
         Specifier(clause_text)
@@ -136,7 +137,7 @@ def _clause_at(text: str, lo: int, hi: int, offset: int) -> Clause | Problem:
     version_start = _skip_whitespace(text, match.end(), hi)
     operator = match.group()
     version = text[version_start:hi]
-    error = _specifier_error(f"{operator}{version}")
+    error = specifier_error(f"{operator}{version}")
     if error is not None:
         return Problem(INVALID_SPECIFIER, error, whole)
     return Clause(
@@ -514,11 +515,9 @@ def _widen(text: str, span: tuple[int, int]) -> tuple[int, int]:
 # --------------------------------------------------------------------------------------------------------
 
 
-def _map_span(
-    span: Span | None, offset_fn: Callable[[int], int], end_fn: Callable[[int], int] | None = None
-) -> Span | None:
-    if span is None:
-        return None
+def _map_required(
+    span: Span, offset_fn: Callable[[int], int], end_fn: Callable[[int], int] | None = None
+) -> Span:
     start = offset_fn(span.start)
     if span.end == span.start:
         return Span(start, start)
@@ -526,22 +525,22 @@ def _map_span(
     return Span(start, max(start, end))
 
 
+def _map_span(
+    span: Span | None, offset_fn: Callable[[int], int], end_fn: Callable[[int], int] | None = None
+) -> Span | None:
+    return None if span is None else _map_required(span, offset_fn, end_fn)
+
+
 def map_clause(
     clause: Clause, offset_fn: Callable[[int], int], end_fn: Callable[[int], int] | None = None
 ) -> Clause:
     """A copy of ``clause`` with its spans mapped like :func:`map_spans` does."""
-
-    def required(value: Span) -> Span:
-        mapped = _map_span(value, offset_fn, end_fn)
-        assert mapped is not None
-        return mapped
-
     return Clause(
         clause.operator,
         clause.version,
-        required(clause.span),
-        required(clause.operator_span),
-        required(clause.version_span),
+        _map_required(clause.span, offset_fn, end_fn),
+        _map_required(clause.operator_span, offset_fn, end_fn),
+        _map_required(clause.version_span, offset_fn, end_fn),
     )
 
 
@@ -560,9 +559,7 @@ def map_spans(
         return _map_span(value, offset_fn, end_fn)
 
     def required(value: Span) -> Span:
-        mapped = _map_span(value, offset_fn, end_fn)
-        assert mapped is not None
-        return mapped
+        return _map_required(value, offset_fn, end_fn)
 
     return dataclasses.replace(
         dependency,
@@ -588,6 +585,4 @@ def map_problem(
     problem: Problem, offset_fn: Callable[[int], int], end_fn: Callable[[int], int] | None = None
 ) -> Problem:
     """A copy of ``problem`` with its span mapped like :func:`map_spans` does."""
-    mapped = _map_span(problem.span, offset_fn, end_fn)
-    assert mapped is not None
-    return dataclasses.replace(problem, span=mapped)
+    return dataclasses.replace(problem, span=_map_required(problem.span, offset_fn, end_fn))

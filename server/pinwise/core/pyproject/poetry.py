@@ -19,15 +19,14 @@ Problem codes produced here:
 
 from __future__ import annotations
 
-import functools
 import re
 from dataclasses import dataclass
 
-from packaging.specifiers import InvalidSpecifier, Specifier
 from packaging.version import Version
 
 from pinwise.core.model import Clause, Problem, Severity
 from pinwise.core.pep440 import parse_version
+from pinwise.core.pep508 import specifier_error
 from pinwise.core.text import Span
 
 __all__ = [
@@ -163,20 +162,10 @@ def _translate_part(text: str, match: re.Match[str], problems: list[Problem]) ->
     if not operator:
         operator = "=="
     operator = _OPERATOR_ALIASES.get(operator, operator)
-    error = _specifier_error(f"{operator}{version}")
+    error = specifier_error(f"{operator}{version}")
     if error is not None:
         return invalid(error)
     return [clause(operator, version)]
-
-
-@functools.lru_cache(maxsize=4096)
-@functools.lru_cache(maxsize=4096)
-def _specifier_error(text: str) -> str | None:
-    try:
-        Specifier(text)
-    except InvalidSpecifier as error:
-        return str(error)
-    return None
 
 
 def _format_bound(version: Version, release: list[int]) -> str:

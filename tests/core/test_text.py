@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pinwise.core.document import MAX_DOCUMENT_CHARS, TOO_LARGE, parse_document
-from pinwise.core.text import LineIndex, Position
+from pinwise.core.text import LineIndex, Position, Span
 
 
 def check_positions(text: str, expected: dict[int, tuple[int, int]]) -> None:
@@ -49,10 +49,13 @@ def test_lines_agree_with_lsp_line_breaks(text: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["requirements.txt", "pyproject.toml"])
-def test_a_text_over_the_limit_gets_one_problem_and_no_parse(name: str) -> None:
-    text = "x" * (MAX_DOCUMENT_CHARS + 1)
+@pytest.mark.parametrize(("head", "first_line"), [("", 200), ("requests==1\n", 11), ("\r\n", 0)])
+def test_a_text_over_the_limit_gets_one_problem_and_no_parse(name: str, head: str, first_line: int) -> None:
+    text = head + "x" * (MAX_DOCUMENT_CHARS + 1)
     document = parse_document(text, f"/w/{name}")
-    assert [p.code for p in document.problems] == [TOO_LARGE]
+    # The problem underlines the first line, at most 200 characters of it.
+    assert [(p.code, p.span) for p in document.problems] == [(TOO_LARGE, Span(0, first_line))]
     assert document.dependencies == []
     small = "requests\n" if name == "requirements.txt" else '[project]\ndependencies = ["requests"]\n'
-    assert [p.code for p in parse_document(small, f"/w/{name}").problems] == []
+    parsed = parse_document(small, f"/w/{name}")
+    assert ([p.code for p in parsed.problems], [d.name for d in parsed.dependencies]) == ([], ["requests"])

@@ -100,22 +100,26 @@ def parse_document(
         kind = (classify(resolved) if resolved is not None else None) or FileKind.REQUIREMENTS
     path_text = str(resolved) if resolved is not None else None
     parsed: RequirementsFile | PyprojectFile
+    # A requirements parse numbers its lines with the index the document keeps (built once per text).
+    lines: LineIndex | None = None
     if len(text) > MAX_DOCUMENT_CHARS:
         parsed = (PyprojectFile if kind is FileKind.PYPROJECT else RequirementsFile)(
             path=path_text, text=text
         )
-        first_line = len(text.splitlines()[0]) if text else 0
+        # The first line, at most 200 characters of it (only the head is split: the text is huge).
+        first_line = len(text[:200].splitlines()[0])
         parsed.problems.append(
             Problem(
                 TOO_LARGE,
                 f"This file has {len(text):,} characters; Pinwise checks files of up to "
                 f"{MAX_DOCUMENT_CHARS:,} characters (real dependency files are far smaller).",
-                Span(0, min(first_line, 200)),
+                Span(0, first_line),
                 Severity.WARNING,
             )
         )
     elif kind is FileKind.PYPROJECT:
         parsed = parse_pyproject(text, path_text)
     else:
-        parsed = parse_requirements(text, path_text)
-    return Document(path=resolved, kind=kind, text=text, parsed=parsed, version=version)
+        lines = LineIndex(text)
+        parsed = parse_requirements(text, path_text, lines=lines)
+    return Document(path=resolved, kind=kind, text=text, parsed=parsed, version=version, _lines=lines)

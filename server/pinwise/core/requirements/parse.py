@@ -138,11 +138,16 @@ ARCHIVE_EXTENSIONS = (
 )
 
 
-def parse_requirements(text: str, path: str | None = None) -> RequirementsFile:
-    """Parse a requirements (or constraints) file. Never raises and never reads anything."""
+def parse_requirements(
+    text: str, path: str | None = None, *, lines: LineIndex | None = None
+) -> RequirementsFile:
+    """Parse a requirements (or constraints) file. Never raises and never reads anything.
+
+    ``lines`` is the text's line index when the caller already has one (items' line numbers come from it).
+    """
     result = RequirementsFile(path=path, text=text)
     try:
-        _Parser(text, result).run()
+        _Parser(text, result, lines).run()
     except Exception:  # A bug here must not take the language server down with it.
         logger.exception("requirements parser failed on %s", path or "<text>")
         result.problems.append(
@@ -163,7 +168,6 @@ class _LogicalLine:
     """A line as pip sees it after joining continuations, with the way back to the document."""
 
     text: str
-    first_start: int  # document offset of the first physical line's start
     # Parallel lists: logical offset where each piece starts, and the document offset it came from.
     piece_starts: list[int]
     piece_origins: list[int]
@@ -207,20 +211,17 @@ def _logical_lines(text: str) -> list[_LogicalLine]:
     logical: list[_LogicalLine] = []
     # Pieces of the line being continued: (document start, document end, virtual space before it).
     pending: list[tuple[int, int, bool]] = []
-    pending_first = 0
     for start, end in _physical_lines(text):
         is_comment = _COMMENT_LINE.match(text, start, end) is not None
         if is_comment or end == start or text[end - 1] != "\\":
             if pending:
                 # pip puts a space before a comment line so that it is always seen as a comment.
                 pending.append((start, end, is_comment))
-                logical.append(_join(text, pending, pending_first))
+                logical.append(_join(text, pending))
                 pending = []
             else:
-                logical.append(_LogicalLine(text[start:end], start, [0], [start]))
+                logical.append(_LogicalLine(text[start:end], [0], [start]))
         else:
-            if not pending:
-                pending_first = start
             # pip strips every backslash at both ends of a continued line (``line.strip("\\")``).
             lo, hi = start, end
             while lo < hi and text[lo] == "\\":
@@ -229,11 +230,11 @@ def _logical_lines(text: str) -> list[_LogicalLine]:
                 hi -= 1
             pending.append((lo, hi, False))
     if pending:
-        logical.append(_join(text, pending, pending_first))
+        logical.append(_join(text, pending))
     return logical
 
 
-def _join(text: str, pieces: list[tuple[int, int, bool]], first_start: int) -> _LogicalLine:
+def _join(text: str, pieces: list[tuple[int, int, bool]]) -> _LogicalLine:
     parts: list[str] = []
     starts: list[int] = []
     origins: list[int] = []
@@ -248,7 +249,7 @@ def _join(text: str, pieces: list[tuple[int, int, bool]], first_start: int) -> _
         starts.append(length)
         origins.append(start)
         length += end - start
-    return _LogicalLine("".join(parts), first_start, starts, origins)
+    return _LogicalLine("".join(parts), starts, origins)
 
 
 # --------------------------------------------------------------------------------------------------------
@@ -275,16 +276,17 @@ def _strip_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 class _Parser:
-    def __init__(self, text: str, result: RequirementsFile) -> None:
+    def __init__(self, text: str, result: RequirementsFile, lines: LineIndex | None) -> None:
         self.text = text
         self.result = result
         self.problems = result.problems
+        self.lines = lines if lines is not None and lines.text is text else None
 
     def run(self) -> None:
         for logical in _logical_lines(self.text):
             self._line(logical)
         if self.result.items:
-            index = LineIndex(self.text)
+            index = self.lines or LineIndex(self.text)
             for item in self.result.items:
                 item.line = index.position(item.span.start).line
 
@@ -550,6 +552,8 @@ class _Parser:
         hashes: list[HashOption] = []
         scoped: list[OptionUse] = []
         single_piece = len(logical.piece_starts) == 1
+        # How spans in ``source`` map back to the document (None: ``source`` is the document).
+        mapper: tuple[Callable[[int], int], Callable[[int], int]] | None
         if args_lo < args_hi:
             if single_piece:
                 # The logical line is a slice of the document: parse in place, spans need no moving.
@@ -558,7 +562,7 @@ class _Parser:
                 mapper = None
             else:
                 source, lo, hi = text, args_lo, args_hi
-                mapper = _args_mapper(logical, 0)
+                mapper = logical.to_doc, logical.to_doc_end
         else:
             editable_option = editables[0]
             token = editable_option.value_token
@@ -672,13 +676,6 @@ def _stripped_span(
     if mapper is None:
         return Span(lo, hi)
     return Span(mapper[0](lo), max(mapper[0](lo), mapper[1](hi)))
-
-
-def _args_mapper(logical: _LogicalLine, base: int) -> tuple[Callable[[int], int], Callable[[int], int]]:
-    if len(logical.piece_starts) == 1:
-        shift = logical.piece_origins[0] + base
-        return (lambda offset: offset + shift), (lambda offset: offset + shift)
-    return (lambda offset: logical.to_doc(base + offset)), (lambda offset: logical.to_doc_end(base + offset))
 
 
 def _token_mapper(

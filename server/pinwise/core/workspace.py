@@ -60,27 +60,16 @@ class Workspace:
     def open(
         self, path: str | Path, text: str, version: int | None = None, kind: FileKind | None = None
     ) -> Document:
-        """Parse ``text`` as the open document at ``path``; ``kind`` overrides the guess from the file name
-        (the command line reads an explicitly named ``deps.pip`` as a requirements file)."""
+        """Parse ``text`` as the open document at ``path`` (replacing its earlier text, if any); ``kind``
+        overrides the guess from the file name (the command line reads an explicitly named ``deps.pip`` as a
+        requirements file)."""
         key = absolute(path)
         document = parse_document(text, key, kind, version=version)
         self._open[key] = document
         return document
 
-    def update(self, path: str | Path, text: str, version: int | None = None) -> Document:
-        """Replace an open document's text (opening it when it was not open)."""
-        return self.open(path, text, version)
-
     def close(self, path: str | Path) -> None:
         self._open.pop(absolute(path), None)
-
-    def get(self, path: str | Path) -> Document | None:
-        """The open document at ``path``, or None."""
-        return self._open.get(absolute(path))
-
-    @property
-    def open_documents(self) -> list[Document]:
-        return list(self._open.values())
 
     # ---------------------------------------------------------------------------------------------------
     # Other files

@@ -78,12 +78,10 @@ def discover(paths: Iterable[str | Path]) -> Iterator[tuple[Path, FileKind | Non
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            for found in _walk(path):
+            for found, found_kind in _walk(path):
                 if found not in seen:
                     seen.add(found)
-                    kind = classify(found)
-                    assert kind is not None
-                    yield found, kind
+                    yield found, found_kind
         elif path not in seen:
             seen.add(path)
             kind = classify(path)
@@ -92,15 +90,17 @@ def discover(paths: Iterable[str | Path]) -> Iterator[tuple[Path, FileKind | Non
             yield path, kind
 
 
-def _walk(root: Path) -> Iterator[Path]:
+def _walk(root: Path) -> Iterator[tuple[Path, FileKind]]:
+    """Every dependency file below ``root`` with its kind, in a stable order."""
     for folder, subfolders, files in os.walk(root):
         subfolders[:] = sorted(
             d for d in subfolders if d not in SKIPPED_FOLDERS and not d.endswith(".egg-info")
         )
         for name in sorted(files):
             candidate = Path(folder, name)
-            if classify(candidate) is not None:
-                yield candidate
+            kind = classify(candidate)
+            if kind is not None:
+                yield candidate, kind
 
 
 @dataclass(frozen=True, slots=True)

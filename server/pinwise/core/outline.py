@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -281,22 +282,8 @@ def _location_link(written: str, span: Span, folder: Path | None) -> Link | None
         if folder is None:
             return None
         path = folder / path
-    resolved = _normalise(path)
-    return Link(span, str(resolved), str(resolved))
-
-
-def _normalise(path: Path) -> Path:
-    """``path`` without ``.`` and ``..`` parts, without touching the file system."""
-    parts: list[str] = []
-    for part in path.parts:
-        if part == "..":
-            if parts and parts[-1] not in (path.anchor, ".."):
-                parts.pop()
-                continue
-        elif part == ".":
-            continue
-        parts.append(part)
-    return Path(*parts) if parts else path
+    resolved = os.path.normpath(path)  # without "." and ".." parts, without touching the file system
+    return Link(span, resolved, resolved)
 
 
 def definition(doc: Document, offset: int, base: Path | None) -> tuple[Path, Span | None] | None:

@@ -250,7 +250,7 @@ def test_pip_agrees_on_tricky_lines(text: str, tmp_path: Path, session: PipSessi
         pip_req_file.OptionParsingError,
     ):
         if text in ONLY_WARNED:
-            assert ONLY_WARNED[text] in [p.code for p in parsed.problems]
+            assert [(p.code, p.severity) for p in parsed.problems] == [(ONLY_WARNED[text], Severity.WARNING)]
         else:
             assert errors, "pip rejects this, so should we"
         return

@@ -117,6 +117,13 @@ BOM = b"\xef\xbb\xbf"
             id="constraints files are never pinned",
         ),
         pytest.param(
+            "requirements.in",
+            b"flask\nclick>=8.1.6\n",
+            ["--pin", "--update"],
+            b"flask\nclick>=8.1.7\n",
+            id="pip-tools sources are never pinned (their compiled file is)",
+        ),
+        pytest.param(
             "requirements.txt",
             b"requests==2.32.3\nflask==3.0.3\n",
             ["--pin", "--update"],

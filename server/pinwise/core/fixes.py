@@ -552,7 +552,7 @@ def whole_file_edits(
     pin: bool,
     update: bool,
     policy: str = "application",
-    constraints_file: bool = False,
+    exempt_from_pinning: bool = False,
     pin_versions: Mapping[int, str] | None = None,
     pin_hashes: Mapping[int, Sequence[str]] | None = None,
 ) -> list[TextEdit]:
@@ -564,7 +564,8 @@ def whole_file_edits(
     ``versions`` maps canonical names to the release to move to (the newest one that fits the project);
     ``hashes`` to that release's digests when the file uses hash-checking mode. Pin: in an application each
     requirement without an exact pin gets ``==version``; in a library each requirement with no version
-    constraint at all gets ``~=`` it; constraints files are never pinned. Update: every requirement that has
+    constraint at all gets ``~=`` it; files exempt from pinning (constraints files, pip-tools sources) are
+    never pinned. Update: every requirement that has
     versions (and is not already at ``version``) moves up to it keeping its operators. The editor's source
     actions and ``pinwise fix`` both come here, so they always agree.
     """
@@ -577,7 +578,7 @@ def whole_file_edits(
         digests = hashes.get(canonical) if hashes else None
         found: list[TextEdit] | None = None
         wants_pin = dependency.pinned_version is None if policy == "application" else not dependency.clauses
-        if pin and wants_pin and not constraints_file:
+        if pin and wants_pin and not exempt_from_pinning:
             if policy == "application":
                 within = pin_versions.get(id(dependency)) if pin_versions is not None else None
                 if dependency.clauses and pin_versions is not None and within is None:
@@ -610,12 +611,12 @@ def pin_all(
     *,
     hashes: Mapping[str, Sequence[str]] | None = None,
     policy: str = "application",
-    constraints_file: bool = False,
+    exempt_from_pinning: bool = False,
     title: str = "Pin every requirement",
 ) -> Fix | None:
     """One fix pinning every requirement the policy wants pinned (see :func:`whole_file_edits`)."""
     edits = whole_file_edits(
-        document, versions, hashes, pin=True, update=False, policy=policy, constraints_file=constraints_file
+        document, versions, hashes, pin=True, update=False, policy=policy, exempt_from_pinning=exempt_from_pinning
     )
     return Fix(title, tuple(edits), kind=PIN_ALL_KIND) if edits else None
 

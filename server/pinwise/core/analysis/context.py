@@ -98,6 +98,11 @@ class ProjectContext:
     # is exempt from pinning policy too.
     compile_source: bool = False
 
+    @property
+    def exempt_from_pinning(self) -> bool:
+        """The pinning rules, Pin all and ``pinwise fix --pin`` leave this file's requirements as they are."""
+        return self.constraints_file or self.compile_source
+
     def severities(self, settings: AnalysisSettings) -> dict[str, Severity | None]:
         """The effective per-code overrides: the project's, then the editor's on top."""
         return {**self.project_severities, **settings.severities}

@@ -298,7 +298,7 @@ async def whole_file_fix(
         pin=pin,
         update=update,
         policy=ctx.policy,
-        constraints_file=ctx.constraints_file,
+        exempt_from_pinning=ctx.exempt_from_pinning,
         pin_versions=choices.within_range,
         pin_hashes=choices.within_digests,
     )

@@ -167,7 +167,7 @@ def policy_findings(
     dependencies (``only``) with the project's ``latest`` release, which adds "pin to latest" style fixes;
     :func:`pinwise.core.analysis.engine.merge_findings` lets those findings replace the local ones.
     """
-    if context.constraints_file or context.compile_source:
+    if context.exempt_from_pinning:
         return []
     items = document.requirement_items
     # A requirement pip would reject already has its syntax error; "unpinned" on top of it is noise.

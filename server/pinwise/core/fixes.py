@@ -616,7 +616,13 @@ def pin_all(
 ) -> Fix | None:
     """One fix pinning every requirement the policy wants pinned (see :func:`whole_file_edits`)."""
     edits = whole_file_edits(
-        document, versions, hashes, pin=True, update=False, policy=policy, exempt_from_pinning=exempt_from_pinning
+        document,
+        versions,
+        hashes,
+        pin=True,
+        update=False,
+        policy=policy,
+        exempt_from_pinning=exempt_from_pinning,
     )
     return Fix(title, tuple(edits), kind=PIN_ALL_KIND) if edits else None
 

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import TypeVar, cast
 
 from packaging.utils import canonicalize_name
-from packaging.version import InvalidVersion, Version
 
 from pinwise.core.index.auth import CredentialStore, redact
 from pinwise.core.index.cache import CacheEntry, DiskCache, default_cache_dir
@@ -60,6 +59,7 @@ from pinwise.core.index.types import (
     Release,
     ReleaseDetails,
 )
+from pinwise.core.pep440 import parse_version
 
 logger = logging.getLogger(__name__)
 
@@ -108,19 +108,12 @@ def _json_api_base(index_url: str) -> str | None:
     return stripped[: -len("/simple")]
 
 
-def _version_key(version: str) -> Version | None:
-    try:
-        return Version(version)
-    except InvalidVersion:
-        return None
-
-
 def pick_release(project: Project, version: str | None) -> Release | None:
     """The release asked for, or the latest one pip would pick without a specifier: not yanked, final if any."""
     if version is not None:
-        key = _version_key(version)
+        key = parse_version(version)
         return project.releases.get(str(key)) if key is not None else project.releases.get(version)
-    parsed = [(v, r) for r in project.releases.values() if (v := _version_key(r.version)) is not None]
+    parsed = [(v, r) for r in project.releases.values() if (v := parse_version(r.version)) is not None]
     tiers = (
         [(v, r) for v, r in parsed if not r.yanked and not v.is_prerelease],
         [(v, r) for v, r in parsed if not r.yanked],

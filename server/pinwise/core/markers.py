@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from packaging.markers import Marker, default_environment
+
 __all__ = [
     "MARKER_OPERATORS",
     "MARKER_VARIABLES",
     "MarkerValue",
     "MarkerVariable",
+    "marker_holds",
     "marker_values",
     "python_versions",
 ]
@@ -243,3 +246,27 @@ def marker_values(variable: str, extras: tuple[str, ...] = ()) -> tuple[MarkerVa
     if name == "extra":
         return tuple(MarkerValue(extra, f"the project's extra {extra!r}") for extra in extras)
     return _STRING_VALUES.get(name, ())
+
+
+def _environment(python_version: str | None) -> dict[str, str]:
+    """The marker environment pip would use for a requirement (``extra`` empty, as pip evaluates markers of
+    requirements that no extra asked for), with ``python_version`` for the target interpreter when known
+    (else this interpreter's)."""
+    environment: dict[str, str] = {key: str(value) for key, value in default_environment().items()}
+    environment["extra"] = ""
+    if python_version:
+        parts = python_version.split(".")
+        environment["python_version"] = ".".join(parts[:2])
+        environment["python_full_version"] = python_version if len(parts) >= 3 else f"{python_version}.0"
+    return environment
+
+
+def marker_holds(marker: str | None, python_version: str | None) -> bool:
+    """False only when ``marker`` is known to be false for that Python; an invalid marker or an
+    unexpected comparison counts as holding, so nothing is dropped on a guess."""
+    if not marker:
+        return True
+    try:
+        return bool(Marker(marker).evaluate(_environment(python_version)))
+    except Exception:  # InvalidMarker, an undefined variable, an unexpected comparison
+        return True

@@ -180,7 +180,7 @@ SYNC_CASES: list[tuple[str, dict[str, str], list[Dist], list[tuple[str, str]]]] 
         "includes, constraints and markers",
         {
             "requirements.txt": "-r base.txt\n-c constraints.txt\nflask\nwinonly==1 ; sys_platform == 'win32-never'\n"
-            "old==1 ; python_version < '3.8'\n",
+            "old==1 ; python_version < '3.8'\nextraonly==1 ; extra == 'docs'\n",
             "base.txt": "click==8.1.7\n",
             "constraints.txt": "flask<3\nunused==1\n",
         },

@@ -35,7 +35,6 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from packaging.markers import Marker, default_environment
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -54,6 +53,7 @@ from pinwise.core.index.types import (
     Release,
     Vulnerability,
 )
+from pinwise.core.markers import marker_holds
 from pinwise.core.model import Dependency, DependencyKind, Severity
 from pinwise.core.pep440 import parse_version
 from pinwise.core.requirements import RequirementItem
@@ -371,24 +371,9 @@ def _compare(
     )
 
 
-def _environment(python_version: str | None) -> dict[str, str]:
-    environment: dict[str, str] = {key: str(value) for key, value in default_environment().items()}
-    environment["extra"] = ""
-    if python_version:
-        parts = python_version.split(".")
-        environment["python_version"] = ".".join(parts[:2])
-        environment["python_full_version"] = python_version if len(parts) >= 3 else f"{python_version}.0"
-    return environment
-
-
 def marker_applies(dependency: Dependency, python_version: str | None) -> bool:
     """False only when the marker is known to be false for the environment."""
-    if not dependency.marker:
-        return True
-    try:
-        return bool(Marker(dependency.marker).evaluate(_environment(python_version)))
-    except Exception:  # An undefined variable or an unexpected comparison: assume it applies.
-        return True
+    return marker_holds(dependency.marker, python_version)
 
 
 def _installed_version(context: ProjectContext, dependency: Dependency) -> str | None:

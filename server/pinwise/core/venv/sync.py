@@ -19,11 +19,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.markers import Marker
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 
+from pinwise.core.markers import marker_holds
 from pinwise.core.model import Dependency, DependencyKind
 from pinwise.core.pep440 import parse_version
 from pinwise.core.requirements.includes import IncludeGraph
@@ -127,25 +127,6 @@ def protected_names(
     return protected
 
 
-def _marker_environment(python_version: str | None) -> dict[str, str] | None:
-    if not python_version:
-        return None
-    parts = python_version.split(".")
-    return {"python_version": ".".join(parts[:2]), "python_full_version": python_version}
-
-
-def _wanted(dependency: Dependency, environment: dict[str, str] | None) -> bool:
-    if not dependency.marker:
-        return True
-    try:
-        marker = Marker(dependency.marker)
-        if environment is None:
-            return marker.evaluate()
-        return marker.evaluate(environment)
-    except Exception:  # InvalidMarker, or an undefined name: include it rather than silently drop it
-        return True
-
-
 def _installed_from(
     dependency: Dependency, including: str, installed: Mapping[str, InstalledDistribution]
 ) -> str | None:
@@ -174,7 +155,6 @@ def plan_sync(
     keep: Iterable[str] = PROTECTED,
 ) -> SyncPlan:
     """What to change so the environment holds exactly the requirements of ``graph``'s root file."""
-    environment = _marker_environment(python_version)
     plan = SyncPlan()
     wanted: dict[str, list[Dependency]] = {}
     constraints: dict[str, list[Dependency]] = {}
@@ -188,7 +168,7 @@ def plan_sync(
         if name is None:
             plan.notes.append(f"{text} has no name to compare; installing the file settles it")
             continue
-        if not _wanted(dependency, environment):
+        if not marker_holds(dependency.marker, python_version):
             continue
         (constraints if constraint else wanted).setdefault(name, []).append(dependency)
         if not constraint:

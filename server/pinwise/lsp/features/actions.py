@@ -39,16 +39,16 @@ def wanted(kind: str, only: list[str] | None) -> bool:
     return only is None or any(kind == o or kind.startswith(o + ".") for o in only)
 
 
-def _finding_for(doc: OpenDocument, diagnostic: types.Diagnostic) -> Finding | None:
-    from pinwise.lsp.convert import finding_key
-
-    by_key = {finding_key(f): f for f in doc.findings}
+def _finding_for(
+    doc: OpenDocument, findings: list[Finding], by_key: dict[str, Finding], diagnostic: types.Diagnostic
+) -> Finding | None:
+    """The finding among ``findings`` (``by_key``: the same by ``finding_key``) that ``diagnostic`` shows."""
     data = diagnostic.data
     if isinstance(data, dict) and isinstance(data.get("key"), str) and data["key"] in by_key:
         return by_key[data["key"]]
     # A diagnostic without our data (another client, an old publication): match by code and range.
     span = doc.converter.span(diagnostic.range)
-    for finding in doc.findings:
+    for finding in findings:
         if finding.code == diagnostic.code and finding.span == span:
             return finding
     return None
@@ -57,7 +57,7 @@ def _finding_for(doc: OpenDocument, diagnostic: types.Diagnostic) -> Finding | N
 def code_actions(
     server: PinwiseServer, doc: OpenDocument, params: types.CodeActionParams
 ) -> list[types.CodeAction]:
-    from pinwise.lsp.convert import code_action
+    from pinwise.lsp.convert import code_action, finding_key
 
     only = (
         [str(getattr(kind, "value", kind)) for kind in params.context.only] if params.context.only else None
@@ -66,8 +66,10 @@ def code_actions(
     actions: list[types.CodeAction] = []
     seen: set[int] = set()
     if wanted("quickfix", only):
+        findings = doc.findings  # merged on each access: once per request, not once per diagnostic
+        by_key = {finding_key(f): f for f in findings}
         for diagnostic in params.context.diagnostics:
-            finding = _finding_for(doc, diagnostic)
+            finding = _finding_for(doc, findings, by_key, diagnostic)
             if finding is None:
                 continue
             seen.add(id(finding))
@@ -84,7 +86,7 @@ def code_actions(
                 )
         # Fixes of findings under the cursor whose diagnostics the client did not send along.
         requested = doc.converter.span(params.range)
-        for finding in doc.findings:
+        for finding in findings:
             if id(finding) in seen or not finding.fixes:
                 continue
             if finding.span.start <= requested.end and requested.start <= finding.span.end:

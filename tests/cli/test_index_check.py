@@ -344,11 +344,12 @@ def test_sarif_format_is_valid_and_complete(
         }
     # Regions are one-based with an exclusive end column; the BOM is column 1 of line 1.
     lines = text.split("\r\n")
+    shown = []
     for result in results:
         region = result["locations"][0]["physicalLocation"]["region"]
         line = lines[region["startLine"] - 1]
-        shown = line[region["startColumn"] - 1 : region["endColumn"] - 1]
-        assert shown in {"==2.31.0", "flask", "not-a-real-project", "--frobnicate"}
+        shown.append(line[region["startColumn"] - 1 : region["endColumn"] - 1])
+    assert shown == ["==2.31.0", "flask", "not-a-real-project", "--frobnicate"]  # in the results' order
     # The unpinned finding carries its fix as a replacement.
     unpinned = results[1]
     (fix,) = unpinned["fixes"][:1]

@@ -317,10 +317,11 @@ async def test_malformed_requests_are_answered_and_the_server_keeps_serving(shar
     far_away = [types.Position(10_000, 0), types.Position(0, 10_000), types.Position(10_000, 10_000)]
     client = session.client
     for position in far_away:
-        await answer_of(client.text_document_hover_async(types.HoverParams(identifier(uri), position)))
-        await answer_of(
-            client.text_document_completion_async(types.CompletionParams(identifier(uri), position))
-        )
+        # Positions past the text are clamped to it: answered with a result, not an internal error.
+        hover = client.text_document_hover_async(types.HoverParams(identifier(uri), position))
+        assert await answer_of(hover) == "result", position
+        completion = client.text_document_completion_async(types.CompletionParams(identifier(uri), position))
+        assert await answer_of(completion) == "result", position
     unknown = session.uri("never-opened/requirements.txt")
     hover = await client.text_document_hover_async(
         types.HoverParams(identifier(unknown), types.Position(0, 0))

@@ -261,6 +261,46 @@ def test_the_process_ends_when_stdin_closes(tmp_path: Path, initialize_first: bo
     assert process.wait(timeout=10) == 0
 
 
+def test_initialize_is_answered_before_the_core_is_imported(tmp_path: Path) -> None:
+    """``initialize`` (settings and trust in its options included) imports pygls, lsprotocol and the thin
+    ``pinwise.lsp`` modules only; the core (settings, parsers, packaging, the index client) loads later."""
+    log = tmp_path / "importtime.log"
+    with log.open("wb") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, "-X", "importtime", *SERVER_COMMAND[1:]],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
+            env=server_environment(tmp_path),
+        )
+    assert process.stdin is not None and process.stdout is not None
+    try:
+        options = {"settings": {"policy": "strict"}, "workspaceTrusted": False}
+        params = {"processId": os.getpid(), "capabilities": {}, "initializationOptions": options}
+        process.stdin.write(_frame({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": params}))
+        process.stdin.flush()
+        length = int(process.stdout.readline().split(b":")[1])
+        while process.stdout.readline().strip():
+            pass
+        answer = json.loads(process.stdout.read(length))
+    finally:
+        process.kill()
+        process.wait()
+        process.stdin.close()
+    assert answer["id"] == 1 and "capabilities" in answer["result"], answer
+    imported = {
+        line.rsplit("|", 1)[1].strip()
+        for line in log.read_text("utf-8", errors="replace").splitlines()
+        if line.startswith("import time:") and line.count("|") == 2
+    }
+    assert "pinwise.lsp.server" in imported  # the log is what the server imported
+    # pinwise.lsp.logs redacts with the index package's one rule, a standard-library module.
+    core = {name for name in imported if name.startswith("pinwise.core")}
+    assert core <= {"pinwise.core", "pinwise.core.index", "pinwise.core.index.auth"}, core
+    heavy = {name for name in imported if name.split(".")[0] in ("packaging", "httpx", "pip", "tomllib")}
+    assert not heavy, heavy
+
+
 # -- navigation -------------------------------------------------------------------------------------------
 
 

@@ -86,7 +86,9 @@ class PinwiseServer(LanguageServer):
         self.tasks = TaskSet()
         self.analyses: LatestOnly[str] = LatestOnly(self.tasks)
         self.documents: dict[str, OpenDocument] = {}
-        # Settings from initializationOptions, then per workspace folder (folder path -> settings).
+        # Settings from initializationOptions, then per workspace folder (folder path -> settings). initialize
+        # keeps the client's raw value (parsing it imports the core); ``base_settings`` parses it on first use.
+        self.raw_initial_settings: object = None
         self.initial_settings: Settings | None = None
         self.folder_settings: dict[str, Settings] = {}
         self.workspace_trusted = True
@@ -158,13 +160,21 @@ class PinwiseServer(LanguageServer):
             paths = [self.workspace.root_path]
         return paths
 
-    def settings_for(self, path: Path | None) -> Settings:
-        from pinwise.core.settings import DEFAULT_SETTINGS
+    def base_settings(self) -> Settings:
+        """The settings of a file outside every configured folder: initializationOptions' (or the latest
+        pushed), parsed on first use; their problems wait in ``pending_problems`` for ``initialized``."""
+        if self.initial_settings is None:
+            from pinwise.core.settings import parse_settings
 
+            self.initial_settings, problems = parse_settings(self.raw_initial_settings)
+            self.pending_problems.extend(problems)
+        return self.initial_settings
+
+    def settings_for(self, path: Path | None) -> Settings:
         folder = self.folder_of(path) if path is not None else None
         if folder is not None and folder in self.folder_settings:
             return self.folder_settings[folder]
-        return self.initial_settings or DEFAULT_SETTINGS
+        return self.base_settings()
 
     def workspace_for(self, path: Path) -> Workspace:
         """The core workspace of the folder holding ``path``."""
@@ -173,7 +183,7 @@ class PinwiseServer(LanguageServer):
         folder = self.folder_of(path) or str(path.parent)
         workspace = self.core_workspaces.get(folder)
         if workspace is None:
-            workspace = Workspace(_read_from_disk, root=folder)
+            workspace = Workspace(read_from_disk, root=folder)
             self.core_workspaces[folder] = workspace
         return workspace
 
@@ -232,8 +242,9 @@ class PinwiseServer(LanguageServer):
                 os._exit(0)
 
 
-def _read_from_disk(path: Path) -> str | None:
-    """A file the editor does not hold, as the core reads dependency files (None when unreadable)."""
+def read_from_disk(path: Path) -> str | None:
+    """A file the editor does not hold, as the core reads dependency files (None when unreadable): FIFOs,
+    devices (/dev/stdin is the protocol stream) and huge files are refused."""
     from pinwise.core.files import read_dependency_file
 
     return read_dependency_file(path).text

@@ -12,7 +12,7 @@ from lsprotocol import types
 from pygls.uris import from_fs_path
 
 if TYPE_CHECKING:
-    from pinwise.core.settings import SettingProblem, Settings
+    from pinwise.core.settings import SettingProblem
     from pinwise.lsp.server import PinwiseServer
 
 logger = logging.getLogger(__name__)
@@ -20,19 +20,14 @@ logger = logging.getLogger(__name__)
 SECTION = "pinwise"
 
 
-def read_initialization_options(server: PinwiseServer, options: Any) -> list[SettingProblem]:
-    """Take ``{settings: {...}, workspaceTrusted: bool}``; returns the problems to announce later."""
-    from pinwise.core.settings import parse_settings
-
-    raw_settings: object = None
+def read_initialization_options(server: PinwiseServer, options: Any) -> None:
+    """Take ``{settings: {...}, workspaceTrusted: bool}``. The settings are kept as sent: parsing them
+    imports the core, which ``initialize`` must not wait for (``PinwiseServer.base_settings`` parses them)."""
     if isinstance(options, dict):
-        raw_settings = options.get("settings")
+        server.raw_initial_settings = options.get("settings")
         trusted = options.get("workspaceTrusted")
         if isinstance(trusted, bool):
             server.workspace_trusted = trusted
-    settings, problems = parse_settings(raw_settings)
-    server.initial_settings = settings
-    return problems
 
 
 def announce(server: PinwiseServer, problems: list[SettingProblem], where: str = "") -> None:
@@ -74,14 +69,8 @@ async def pull_folder_settings(server: PinwiseServer) -> bool:
             server.folder_settings[folder] = settings
             announce(server, problems, f" (folder {folder})" if len(folders) > 1 else "")
         else:
-            previous = server.initial_settings
+            previous = server.base_settings()
             server.initial_settings = settings
             announce(server, problems)
         changed = changed or previous != settings
     return changed
-
-
-def effective(server: PinwiseServer, settings: Settings | None) -> Settings:
-    from pinwise.core.settings import DEFAULT_SETTINGS
-
-    return settings or server.initial_settings or DEFAULT_SETTINGS

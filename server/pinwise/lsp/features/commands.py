@@ -319,18 +319,12 @@ def register(server: PinwiseServer) -> None:
         return await _fix_all(ls, uri, "update_all") if isinstance(uri, str) else False
 
 
-def _read_text(path: Path) -> str | None:
-    # read_dependency_file refuses FIFOs, devices (/dev/stdin is the protocol stream) and huge files.
-    from pinwise.core.files import read_dependency_file
-
-    return read_dependency_file(path).text
-
-
 async def _default_interpreter(server: PinwiseServer, folder: Path, interpreters: Any) -> tuple[Any, str]:
     """The interpreter ``choose_default`` proposes from ``.python-version`` and ``requires-python``."""
     from pinwise.core.venv import choose_default
+    from pinwise.lsp.server import read_from_disk
 
-    python_version = await asyncio.to_thread(_read_text, folder / ".python-version")
+    python_version = await asyncio.to_thread(read_from_disk, folder / ".python-version")
     found = server.workspace_for(folder / "pyproject.toml").pyproject_above(folder)
     requirement = found[1].requires_python if found is not None else None
     return choose_default(interpreters, python_version, requirement.specifier if requirement else None)

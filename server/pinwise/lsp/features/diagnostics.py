@@ -35,27 +35,18 @@ TYPING_PAUSE = 0.15
 PROGRESS_THRESHOLD = 50
 
 
-def _engine() -> Any | None:
-    try:
-        from pinwise.core.analysis import engine
-    except ImportError:
-        return None
-    return engine
-
-
 def local_findings(server: PinwiseServer, doc: OpenDocument) -> list[Finding]:
     """The findings that need no network: the parse problems and the analysis's local rules (includes,
     duplicates across included files and hashes among them, through the core workspace)."""
+    from pinwise.core.analysis import engine
     from pinwise.core.analysis.findings import Finding
 
-    engine = _engine()
-    if engine is not None:
-        try:
-            context, settings = analysis_inputs(server, doc)
-            workspace = server.workspace_for(doc.path)
-            return list(engine.local_findings(doc.document, context, settings, workspace))
-        except Exception:
-            logger.exception("Local analysis of %s failed; showing parse problems only", doc.path)
+    try:
+        context, settings = analysis_inputs(server, doc)
+        workspace = server.workspace_for(doc.path)
+        return list(engine.local_findings(doc.document, context, settings, workspace))
+    except Exception:
+        logger.exception("Local analysis of %s failed; showing parse problems only", doc.path)
     return [Finding(p.code, p.message, p.span, p.severity) for p in doc.document.problems]
 
 
@@ -123,13 +114,12 @@ def analyse(server: PinwiseServer, uri: str, *, typing: bool = False) -> None:
 
 
 async def _index_phase(server: PinwiseServer, uri: str, version: int | None, pause: float = 0.0) -> None:
+    from pinwise.core.analysis import engine
+
     if pause:
         await asyncio.sleep(pause)  # a newer keystroke cancels this task while it waits
     doc = server.documents.get(uri)
     if doc is None:
-        return
-    engine = _engine()
-    if engine is None:
         return
     context, settings = analysis_inputs(server, doc)
     index = server.index_for(doc)

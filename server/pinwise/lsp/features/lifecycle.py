@@ -21,8 +21,7 @@ WORKSPACE_TRUST = "pinwise/workspaceTrust"
 def register(server: PinwiseServer) -> None:
     @server.feature(types.INITIALIZE)
     def initialize(ls: PinwiseServer, params: types.InitializeParams) -> None:
-        problems = settings_io.read_initialization_options(ls, params.initialization_options)
-        ls.pending_problems = problems
+        settings_io.read_initialization_options(ls, params.initialization_options)
         logger.info(
             "Pinwise %s initializing (client %s, trusted workspace: %s)",
             ls.version,
@@ -34,6 +33,7 @@ def register(server: PinwiseServer) -> None:
     async def initialized(ls: PinwiseServer, params: types.InitializedParams) -> None:
         if ls.log_handler is not None:
             ls.log_handler.sink = ls.send_log
+        ls.base_settings()  # parsed now unless a document was opened first; its problems are announced now
         settings_io.announce(ls, ls.pending_problems)
         ls.pending_problems = []
         if ls.process_id:
@@ -55,7 +55,7 @@ def register(server: PinwiseServer) -> None:
             raw = params.settings.get(settings_io.SECTION, params.settings)
             new, problems = parse_settings(raw)
             settings_io.announce(ls, problems)
-            changed = new != ls.initial_settings
+            changed = new != ls.base_settings()
             ls.initial_settings = new
         if changed:
             reanalyse_all(ls)
@@ -126,13 +126,10 @@ async def _register_watchers(server: PinwiseServer) -> None:
 async def _warm_up(server: PinwiseServer) -> None:
     """Import the heavy modules and load the project-name list, after the client is already served."""
     started = time.perf_counter()
+    import pinwise.core.analysis.engine
     import pinwise.core.document
-    import pinwise.core.index.service
+    import pinwise.core.index.service  # noqa: F401
 
-    try:
-        import pinwise.core.analysis.engine  # noqa: F401
-    except ImportError:
-        pass
     logger.info("Core modules loaded in %.0f ms", (time.perf_counter() - started) * 1000)
     await _restore_selections(server)
     from pinwise.lsp.features.completion import load_names

@@ -32,6 +32,7 @@ from pinwise.core.index.config import IndexSettings
 from pinwise.core.index.service import IndexService
 from pinwise.core.index.types import PackageIndex
 from pinwise.core.model import ParsedFile
+from pinwise.core.requirements.includes import IncludeGraph
 from pinwise.core.workspace import Workspace
 from pinwise.report import FileReport
 
@@ -101,12 +102,9 @@ def _disk_text(path: Path) -> str | None:
     return read_dependency_file(path).text
 
 
-def _includes(workspace: Workspace, document: Document) -> list[ParsedFile]:
+def _includes(graph: IncludeGraph | None) -> Sequence[ParsedFile]:
     """The files a requirements document includes, in pip's reading order (for the index options)."""
-    graph = workspace.include_graph(document)
-    if graph is None:
-        return []
-    return [parsed for path, parsed in graph.files.items() if path != graph.root]
+    return graph.included_files() if graph is not None else []
 
 
 async def check_files(
@@ -174,8 +172,9 @@ async def _check_one(
         return FileReport(shown, kind, error=read.error), 0
     document = _open(workspace, path, read.text, kind)
     context = workspace.context_for(document, analysis)
-    findings = local_findings(document, context, analysis, workspace)
-    index = make_index(document.parsed, _includes(workspace, document))
+    graph = workspace.include_graph(document)
+    findings = local_findings(document, context, analysis, workspace, graph=graph)
+    index = make_index(document.parsed, _includes(graph))
 
     def on_progress(_found: list[Finding], done: int, total: int) -> None:
         progress.projects(shown, done, total)
@@ -292,7 +291,7 @@ async def fix_files(
                 return fix
             document = _open(workspace, path, fix.before, kind)
             context = workspace.context_for(document, analysis)
-            index = make_index(document.parsed, _includes(workspace, document))
+            index = make_index(document.parsed, _includes(workspace.include_graph(document)))
             # The same fix as the editor's "Pin all" / "Update all" source actions.
             found, choices = await whole_file_fix(document, context, index, pin=pin, update=update)
             fix.skipped += choices.skipped

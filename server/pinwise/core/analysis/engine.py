@@ -26,6 +26,7 @@ from pinwise.core.document import Document
 from pinwise.core.index.types import DetailsLookup, LookupStatus, PackageIndex, Project, ProjectLookup
 from pinwise.core.model import Dependency, DependencyKind
 from pinwise.core.pep440 import parse_version
+from pinwise.core.requirements.includes import IncludeGraph
 from pinwise.core.workspace import Workspace
 
 __all__ = [
@@ -72,10 +73,17 @@ def merge_findings(local: Sequence[Finding], remote: Sequence[Finding]) -> list[
 
 
 def local_findings(
-    doc: Document, ctx: ProjectContext, settings: AnalysisSettings, workspace: Workspace | None = None
+    doc: Document,
+    ctx: ProjectContext,
+    settings: AnalysisSettings,
+    workspace: Workspace | None = None,
+    *,
+    graph: IncludeGraph | None = None,
 ) -> list[Finding]:
-    """Every finding that needs no index: syntax, includes, policy, duplicates, environment, hashes."""
-    graph = workspace.include_graph(doc) if workspace is not None else None
+    """Every finding that needs no index: syntax, includes, policy, duplicates, environment, hashes.
+    ``graph``: the document's include graph when the caller has resolved it already (else resolved here)."""
+    if graph is None and workspace is not None:
+        graph = workspace.include_graph(doc)
     found: list[Finding] = []
     found += rules.parse_findings(doc)
     found += rules.include_findings(doc, graph)

@@ -57,6 +57,11 @@ class IncludeGraph:
     # Include problems by the path of the file they lie in (the including file).
     problems: dict[str, list[Problem]] = field(default_factory=dict)
 
+    def included_files(self) -> list[RequirementsFile]:
+        """Every file the root includes (directly or not) that could be read, in pip's reading order;
+        their index options apply to the root too."""
+        return [parsed for path, parsed in self.files.items() if path != self.root]
+
     def includes_of(self, path: str) -> list[IncludeEdge]:
         return [edge for edge in self.edges if edge.source == path]
 

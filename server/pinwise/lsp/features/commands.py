@@ -351,8 +351,7 @@ def index_config(server: PinwiseServer, path: Path | None, folder: Path) -> Inde
     if document is None:
         return service.config_for(ParsedFile(path=None, text=""))
     graph = server.workspace_for(source).include_graph(document)
-    includes = [parsed for name, parsed in graph.files.items() if name != graph.root] if graph else []
-    return service.config_for(document.parsed, includes)
+    return service.config_for(document.parsed, graph.included_files() if graph else [])
 
 
 def _project_request(

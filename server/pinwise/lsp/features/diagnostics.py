@@ -18,6 +18,7 @@ from pinwise.lsp.progress import WorkDone
 if TYPE_CHECKING:
     from pinwise.core.analysis.context import AnalysisSettings, ProjectContext
     from pinwise.core.analysis.findings import Finding
+    from pinwise.core.requirements.includes import IncludeGraph
     from pinwise.lsp.server import OpenDocument, PinwiseServer
 
 logger = logging.getLogger(__name__)
@@ -35,16 +36,17 @@ TYPING_PAUSE = 0.15
 PROGRESS_THRESHOLD = 50
 
 
-def local_findings(server: PinwiseServer, doc: OpenDocument) -> list[Finding]:
+def local_findings(server: PinwiseServer, doc: OpenDocument, graph: IncludeGraph | None) -> list[Finding]:
     """The findings that need no network: the parse problems and the analysis's local rules (includes,
-    duplicates across included files and hashes among them, through the core workspace)."""
+    duplicates across included files and hashes among them, through the core workspace). ``graph``: the
+    include graph :func:`refresh_dependencies` resolved for this version, so it is not resolved twice."""
     from pinwise.core.analysis import engine
     from pinwise.core.analysis.findings import Finding
 
     try:
         context, settings = analysis_inputs(server, doc)
         workspace = server.workspace_for(doc.path)
-        return list(engine.local_findings(doc.document, context, settings, workspace))
+        return list(engine.local_findings(doc.document, context, settings, workspace, graph=graph))
     except Exception:
         logger.exception("Local analysis of %s failed; showing parse problems only", doc.path)
     return [Finding(p.code, p.message, p.span, p.severity) for p in doc.document.problems]
@@ -67,7 +69,7 @@ def analysis_inputs(server: PinwiseServer, doc: OpenDocument) -> tuple[ProjectCo
     return context, analysis_settings
 
 
-def refresh_dependencies(server: PinwiseServer, doc: OpenDocument) -> None:
+def refresh_dependencies(server: PinwiseServer, doc: OpenDocument) -> IncludeGraph | None:
     """Record the files ``doc`` includes with ``-r``/``-c`` (transitively), as the core resolves them: their
     paths (to re-analyse ``doc`` when one changes) and their parses (their index options count too). The
     sources of a compiled file (pip-compile, uv) count as files it depends on, but not as includes."""
@@ -79,11 +81,12 @@ def refresh_dependencies(server: PinwiseServer, doc: OpenDocument) -> None:
     if graph is None:
         doc.depends_on = frozenset(sources)
         doc.included_files = ()
-        return
+        return None
     # A missing file is kept too: its appearing on disk must re-analyse this one. URLs are not watched.
     targets = [edge.target for edge in graph.edges if edge.target != graph.root and "://" not in edge.target]
     doc.depends_on = frozenset([*targets, *sources])
-    doc.included_files = tuple(graph.files[t] for t in dict.fromkeys(targets) if t in graph.files)
+    doc.included_files = tuple(graph.included_files())
+    return graph
 
 
 def analyse(server: PinwiseServer, uri: str, *, typing: bool = False) -> None:
@@ -93,11 +96,12 @@ def analyse(server: PinwiseServer, uri: str, *, typing: bool = False) -> None:
     if doc is None:
         return
     started = time.perf_counter()
+    graph = None
     try:
-        refresh_dependencies(server, doc)
+        graph = refresh_dependencies(server, doc)
     except Exception:
         logger.exception("Resolving the includes of %s failed", doc.path)
-    doc.local_findings = local_findings(server, doc)
+    doc.local_findings = local_findings(server, doc, graph)
     # The previous index findings stay while their text is unchanged, so squiggles do not flicker per key.
     text = doc.document.text
     kept = [

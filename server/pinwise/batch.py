@@ -45,7 +45,6 @@ __all__ = [
     "NoProgress",
     "RunProgress",
     "check_files",
-    "decode_file",
     "fix_files",
     "write_back",
 ]
@@ -98,10 +97,6 @@ def _service(settings: IndexSettings, cache_dir: Path | None) -> IndexService:
     return IndexService(settings=settings, cache_dir=cache_dir)
 
 
-def _disk_text(path: Path) -> str | None:
-    return read_dependency_file(path).text
-
-
 def _includes(graph: IncludeGraph | None) -> Sequence[ParsedFile]:
     """The files a requirements document includes, in pip's reading order (for the index options)."""
     return graph.included_files() if graph is not None else []
@@ -123,7 +118,7 @@ async def check_files(
     report_progress: RunProgress = progress or NoProgress()
     found = list(discover(paths))
     report_progress.files_found(len(found))
-    workspace = Workspace(_disk_text)
+    workspace = Workspace()
     service = _service(settings, cache_dir) if index_factory is None else None
     make_index: IndexFactory = index_factory or (lambda doc, includes: _client(service, doc, includes))
     semaphore = asyncio.Semaphore(MAX_CONCURRENT_FILES)
@@ -220,27 +215,6 @@ class FileFix:
         return self.error is None and self.before != self.after
 
 
-_BOMS = (
-    (b"\xff\xfe\x00\x00", "utf-32-le"),
-    (b"\x00\x00\xfe\xff", "utf-32-be"),
-    (b"\xff\xfe", "utf-16-le"),
-    (b"\xfe\xff", "utf-16-be"),
-)
-
-
-def decode_file(data: bytes) -> tuple[str, bytes, str]:
-    """``(text, bom, encoding)`` such that ``bom + text.encode(encoding) == data``, reading as pip does.
-
-    A UTF-8 byte-order mark stays in the text (as U+FEFF, one code point, like every span of the core);
-    UTF-16 and UTF-32 marks are kept aside so the file is written back in its own encoding.
-    Raises UnicodeDecodeError when the bytes are not text in that encoding.
-    """
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            return data[len(bom) :].decode(encoding), bom, encoding
-    return data.decode("utf-8"), b"", "utf-8"
-
-
 def write_back(path: Path, fix: FileFix) -> None:
     """Replace ``path`` atomically with the fixed text, in its original encoding and permissions."""
     data = fix.bom + fix.after.encode(fix.encoding)
@@ -271,7 +245,7 @@ async def fix_files(
     """Compute the fixed text of every dependency file under ``paths`` (nothing is written here)."""
     settings = index_settings or IndexSettings()
     analysis = analysis_settings or AnalysisSettings()
-    workspace = Workspace(_disk_text)
+    workspace = Workspace()
     service = _service(settings, cache_dir) if index_factory is None else None
     make_index: IndexFactory = index_factory or (lambda doc, includes: _client(service, doc, includes))
     semaphore = asyncio.Semaphore(MAX_CONCURRENT_FILES)
@@ -283,12 +257,7 @@ async def fix_files(
             if read.text is None:
                 fix.error = read.error
                 return fix
-            try:
-                data = await asyncio.to_thread(path.read_bytes)
-                fix.before, fix.bom, fix.encoding = decode_file(data)
-            except (OSError, UnicodeDecodeError) as error:
-                fix.error = f"it cannot be read: {error}"
-                return fix
+            fix.before, fix.bom, fix.encoding = read.text, read.bom, read.encoding
             document = _open(workspace, path, fix.before, kind)
             context = workspace.context_for(document, analysis)
             index = make_index(document.parsed, _includes(workspace.include_graph(document)))

@@ -105,8 +105,15 @@ def _walk(root: Path) -> Iterator[tuple[Path, FileKind]]:
 
 @dataclass(frozen=True, slots=True)
 class ReadResult:
+    """The text (None with ``error`` saying why), and how it was stored: ``bom + text.encode(encoding)``
+    is the file's bytes, so a fixed text can be written back in the file's own encoding. A UTF-8
+    byte-order mark stays in the text (as U+FEFF, one code point, like every span of the core); UTF-16
+    and UTF-32 marks are kept aside."""
+
     text: str | None
     error: str | None = None
+    bom: bytes = b""
+    encoding: str = "utf-8"
 
 
 # A dependency file larger than this is refused rather than read, to keep time and memory bounded; up to it,
@@ -141,7 +148,7 @@ def read_dependency_file(path: Path) -> ReadResult:
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             try:
-                return ReadResult(data[len(bom) :].decode(encoding))
+                return ReadResult(data[len(bom) :].decode(encoding), bom=bom, encoding=encoding)
             except UnicodeDecodeError:
                 return ReadResult(
                     None, f"it starts with a {encoding} byte-order mark but is not valid {encoding}"
@@ -153,6 +160,12 @@ def read_dependency_file(path: Path) -> ReadResult:
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
         return ReadResult(None, f"it is not valid UTF-8 (byte {error.start}, line {line})")
+
+
+def read_dependency_text(path: Path) -> str | None:
+    """The text of a dependency file the editor does not hold; None when :func:`read_dependency_file`
+    refuses it (FIFOs, devices such as /dev/stdin — the server's protocol stream — and huge files)."""
+    return read_dependency_file(path).text
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from pinwise.core.analysis.context import AnalysisSettings, InstalledLike, ProjectContext, build_context
 from pinwise.core.document import Document, parse_document
-from pinwise.core.files import FileKind
+from pinwise.core.files import FileKind, read_dependency_text
 from pinwise.core.pyproject import PyprojectFile
 from pinwise.core.requirements import RequirementsFile, parse_requirements
 from pinwise.core.requirements.includes import IncludeGraph, resolve_includes
@@ -47,7 +47,12 @@ class _Cached:
 
 
 class Workspace:
-    def __init__(self, read_text: Callable[[Path], str | None], *, root: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        read_text: Callable[[Path], str | None] = read_dependency_text,
+        *,
+        root: str | Path | None = None,
+    ) -> None:
         self._read_text = read_text
         self.root = absolute(root) if root is not None else None
         self._open: dict[Path, Document] = {}

@@ -183,7 +183,7 @@ class PinwiseServer(LanguageServer):
         folder = self.folder_of(path) or str(path.parent)
         workspace = self.core_workspaces.get(folder)
         if workspace is None:
-            workspace = Workspace(read_from_disk, root=folder)
+            workspace = Workspace(root=folder)
             self.core_workspaces[folder] = workspace
         return workspace
 
@@ -240,14 +240,6 @@ class PinwiseServer(LanguageServer):
             if not _process_alive(process_id):
                 logger.info("The client process %s is gone; exiting", process_id)
                 os._exit(0)
-
-
-def read_from_disk(path: Path) -> str | None:
-    """A file the editor does not hold, as the core reads dependency files (None when unreadable): FIFOs,
-    devices (/dev/stdin is the protocol stream) and huge files are refused."""
-    from pinwise.core.files import read_dependency_file
-
-    return read_dependency_file(path).text
 
 
 def _process_alive(process_id: int) -> bool:

@@ -321,10 +321,10 @@ def register(server: PinwiseServer) -> None:
 
 async def _default_interpreter(server: PinwiseServer, folder: Path, interpreters: Any) -> tuple[Any, str]:
     """The interpreter ``choose_default`` proposes from ``.python-version`` and ``requires-python``."""
+    from pinwise.core.files import read_dependency_text
     from pinwise.core.venv import choose_default
-    from pinwise.lsp.server import read_from_disk
 
-    python_version = await asyncio.to_thread(read_from_disk, folder / ".python-version")
+    python_version = await asyncio.to_thread(read_dependency_text, folder / ".python-version")
     found = server.workspace_for(folder / "pyproject.toml").pyproject_above(folder)
     requirement = found[1].requires_python if found is not None else None
     return choose_default(interpreters, python_version, requirement.specifier if requirement else None)

@@ -148,7 +148,7 @@ def test_fuzz_parse_mutated(mutated: tuple[FileKind, str]) -> None:
 INDEX = fake_index({"a", "b", "ab", "y"}, unavailable={"flask", "unavailable-project"})
 
 
-def _workspace(root: Path, text: str) -> Workspace:
+def _workspace(root: Path) -> Workspace:
     """A workspace whose other files are in memory: an include target and a project file."""
     files = {
         str(root / "base.txt"): "requests==2.31.0\n-r requirements.txt\n",
@@ -162,7 +162,7 @@ def _workspace(root: Path, text: str) -> Workspace:
 def test_fuzz_analysis_soup(kind: FileKind, text: str) -> None:
     root = Path("/nonexistent-pinwise-fuzz")
     document = parse_document(text, root / file_name(kind), kind)
-    analyse_everything(document, INDEX, _workspace(root, text))
+    analyse_everything(document, INDEX, _workspace(root))
 
 
 @ANALYSIS
@@ -171,4 +171,4 @@ def test_fuzz_analysis_mutated(mutated: tuple[FileKind, str]) -> None:
     kind, text = mutated
     root = Path("/nonexistent-pinwise-fuzz")
     document = parse_document(text, root / file_name(kind), kind)
-    analyse_everything(document, INDEX, _workspace(root, text), max_fixes=40)
+    analyse_everything(document, INDEX, _workspace(root), max_fixes=40)

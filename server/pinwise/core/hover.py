@@ -130,16 +130,15 @@ async def hover(
     offset: int,
     *,
     index: PackageIndex | None,
-    requires_python: SpecifierSet | None = None,
     installed: Mapping[str, InstalledDistribution] | None = None,
     now: datetime | None = None,
 ) -> HoverResult | None:
     """The hover at ``offset``, or None when there is nothing to say. Never raises.
 
     ``installed`` maps canonical names to the distributions of the project's environment; ``now`` fixes
-    the clock for ages such as "3 months ago" (tests).
+    the clock for ages such as "3 months ago" (tests). Every release is shown, whatever the project's
+    Python (the ``outdated`` finding is the one that judges releases for it).
     """
-    del requires_python  # reserved: hover shows every release, whatever the project's Python
     try:
         return await _hover(doc, offset, index, installed, now or datetime.now(timezone.utc))
     except Exception:  # A hover is never worth an error in the editor.

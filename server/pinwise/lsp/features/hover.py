@@ -23,13 +23,11 @@ def register(server: PinwiseServer) -> None:
         if doc is None:
             return None
         from pinwise.core.hover import hover as core_hover
-        from pinwise.lsp.features.completion import requires_python_of
 
         result = await core_hover(
             doc.document,
             doc.converter.offset(params.position),
             index=ls.index_for(doc),
-            requires_python=requires_python_of(ls, doc),
             installed=installed_for(ls, doc),
         )
         from pinwise.lsp.features.workflows import with_compiled_reason

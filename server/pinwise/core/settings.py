@@ -13,6 +13,7 @@ import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from pinwise.core.analysis.codes import parse_severity
 from pinwise.core.model import Severity
 
 
@@ -25,14 +26,6 @@ class Policy(enum.Enum):
 
 
 # A finding's configured severity; None means "off" (the finding is not reported).
-SEVERITY_NAMES: Mapping[str, Severity | None] = {
-    "error": Severity.ERROR,
-    "warning": Severity.WARNING,
-    "information": Severity.INFORMATION,
-    "info": Severity.INFORMATION,
-    "hint": Severity.HINT,
-    "off": None,
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +136,10 @@ class _Reader:
             return {}
         result: dict[str, Severity | None] = {}
         for code, level in value.items():
-            if isinstance(level, str) and level.strip().lower() in SEVERITY_NAMES:
-                result[str(code)] = SEVERITY_NAMES[level.strip().lower()]
+            # The words [tool.pinwise.severity] accepts, so the editor and the project file agree.
+            understood, severity = parse_severity(level)
+            if understood:
+                result[str(code)] = severity
             else:
                 self.problems.append(
                     SettingProblem(

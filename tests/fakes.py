@@ -277,3 +277,6 @@ class FakeIndex:
 
     def names(self) -> NameMatcher | None:
         return self._names
+
+    async def names_within(self, seconds: float) -> NameMatcher | None:
+        return self._names

@@ -391,3 +391,16 @@ def test_json_format_carries_index_findings_and_fixes(
         "hint": 0,
         "not_checked": 0,
     }
+
+
+def test_unknown_packages_get_did_you_mean(
+    in_tmp: Path, capsys: pytest.CaptureFixture[str], index_server: IndexServer
+) -> None:
+    # The command line loads the index's name list only when a project is unknown, as the server does.
+    write_tree(in_tmp, {"requirements.txt": "reqeusts==2.31.0\nflask==3.0.3\n"})
+    ran = run(capsys, ["check", "--index-url", index_server.url, "--select", "unknown-", "requirements.txt"])
+    assert ran.out.splitlines() == [
+        "requirements.txt:1:1: error unknown-package reqeusts does not exist on the package index;"
+        " did you mean requests?"
+    ]
+    assert index_server.hits("/simple/") == 1

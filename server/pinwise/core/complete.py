@@ -89,6 +89,10 @@ class CompletionResult:
 
 # How many names the name list is asked for (ranked here, shortest first) and how many are offered.
 _NAME_CANDIDATES = 2000
+# How long name completion waits for a name list that is still loading (the first request after start-up,
+# or the first for a document that names another index); longer than this, an empty "incomplete" answer
+# serves the user better, and the next keystroke asks again.
+NAMES_WAIT = 1.5
 _NAME_ITEMS = 100
 # Below this many typed characters the offered names are a sample, so the editor must ask again.
 _SHORT_PREFIX = 3
@@ -270,7 +274,7 @@ async def _items(
     list_dir: ListDir | None,
 ) -> CompletionResult:
     if isinstance(context, _Names):
-        return _name_items(context, index)
+        return await _name_items(context, index)
     if isinstance(context, _Versions):
         return await _version_items(context, index, requires_python, allow_prereleases)
     if isinstance(context, _Extras):
@@ -714,11 +718,14 @@ def _poetry_key_context(doc: Document, parsed: PyprojectFile, offset: int) -> _C
 # --------------------------------------------------------------------------------------------------------
 
 
-def _name_items(context: _Names, index: PackageIndex | None) -> CompletionResult:
+async def _name_items(context: _Names, index: PackageIndex | None) -> CompletionResult:
     typed = context.typed
-    matcher = index.names() if index is not None else None
-    if not typed or matcher is None:
-        # Nothing typed yet (a list of every project helps nobody), or the name list is still loading.
+    if not typed or index is None:
+        # Nothing typed yet: a list of every project helps nobody.
+        return CompletionResult(is_incomplete=True)
+    matcher = await index.names_within(NAMES_WAIT)
+    if matcher is None:
+        # The name list is still loading (or cannot be had); the editor asks again on the next keystroke.
         return CompletionResult(is_incomplete=True)
     key = normalise(typed)
     candidates = matcher.complete(typed, limit=_NAME_CANDIDATES)

@@ -105,7 +105,6 @@ class PinwiseServer(LanguageServer):
         # Virtual-environment jobs and the watch on selected environments (pinwise.lsp.features.commands).
         self.venv_state: VenvState | None = None
         self.log_handler: ClientLogHandler | None = None
-        self.names_loaded = False
         # Settings problems already shown, so that the same bad value is announced once.
         self.announced: set[str] = set()
         # Problems in initializationOptions, announced once the client is ready for messages.

@@ -177,3 +177,38 @@ async def test_names_union_with_file_index(
     async with IndexClient(config, cache_dir=index_cache, environ={}) as c:
         matcher = await c.load_names()
     assert matcher is not None and "internal-only" in matcher and "requests" in matcher
+
+
+# -- names on demand (completion and did-you-mean ask with a bounded wait) ---------------------------------------
+
+
+async def test_names_within_starts_the_load_and_waits_at_most_that_long(
+    index_server: IndexServer, index_cache: Path
+) -> None:
+    config = IndexConfig(index_url=index_server.url)
+    index_server.fault("/simple/", delay=0.6)
+    async with IndexClient(config, cache_dir=index_cache, environ={}) as c:
+        # Too short a wait: no list yet, but the load goes on in the background and one request serves both.
+        assert await c.names_within(0.05) is None
+        matcher = await c.names_within(5.0)
+        assert matcher is not None and "requests" in matcher
+        assert await c.names_within(0) is matcher
+    assert index_server.hits("/simple/") == 1
+
+
+async def test_names_within_does_not_retry_a_failed_load_at_once(
+    index_server: IndexServer, index_cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pinwise.core.index import client as client_module
+
+    config = IndexConfig(index_url=index_server.url)
+    index_server.fault("/simple/", status=503)
+    async with IndexClient(config, cache_dir=index_cache, environ={}, timeout=1.0) as c:
+        assert await c.names_within(5.0) is None
+        assert await c.names_within(5.0) is None  # within the retry pause: no second request
+        assert index_server.hits("/simple/") == 1
+        index_server.clear_faults()
+        monkeypatch.setattr(client_module, "NAMES_RETRY_AFTER", 0.0)
+        matcher = await c.names_within(5.0)
+    assert matcher is not None and "flask" in matcher
+    assert index_server.hits("/simple/") == 2

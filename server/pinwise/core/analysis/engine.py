@@ -42,6 +42,10 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_CONCURRENT_LOOKUPS = 16
+# How long an unknown package's finding waits for the project-name list its did-you-mean needs: the list
+# is usually loaded already (the server loads it at start-up, the cache keeps it a day); when it is not,
+# the finding is worth more now without suggestions than late with them.
+SUGGESTIONS_WAIT = 5.0
 
 ProgressCallback = Callable[[list[Finding], int, int], None]
 
@@ -143,7 +147,8 @@ async def _check_project(
     if lookup.status is LookupStatus.UNAVAILABLE:
         return rules.unavailable_findings(dependencies, lookup)
     if lookup.status is LookupStatus.NOT_FOUND or lookup.project is None:
-        return rules.unknown_package_findings(doc, dependencies, index.names())
+        names = await index.names_within(SUGGESTIONS_WAIT)
+        return rules.unknown_package_findings(doc, dependencies, names)
     project = lookup.project
     if project.from_stale_cache:
         stale.append((dependencies[0], project))

@@ -67,6 +67,9 @@ T = TypeVar("T")
 
 DEFAULT_PROJECT_TTL = 10 * 60.0
 DEFAULT_NAMES_TTL = 24 * 60 * 60.0
+# After a name-list load that found no list (index down, list refused), callers that only want the list if
+# it is there do not start another for this long: otherwise every keystroke would wait for a dead index.
+NAMES_RETRY_AFTER = 60.0
 
 
 @dataclass(slots=True)
@@ -206,6 +209,7 @@ class IndexClient:
         self._no_json_api: set[str] = set()
         self._find_links: dict[str, tuple[float, dict[str, list[DistributionFile]]]] = {}
         self._names: NameList | None = None
+        self._names_attempt: tuple[float, asyncio.Task[None]] | None = None
         self._background: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> IndexClient:
@@ -590,6 +594,29 @@ class IndexClient:
         """Load the project lists from the cache (fetching those never fetched), then refresh stale ones in
         the background. Returns the matcher, or None when no list could be had."""
         return await self._once(("names", "load"), lambda: self._load_names(refresh=False))
+
+    async def names_within(self, seconds: float) -> NameMatcher | None:
+        """The name matcher, starting its load if none was started (or the last one found no list over
+        a minute ago) and waiting for it at most ``seconds``; the load goes on after the wait, so a later
+        call finds it. Every client loads its own indexes' lists: a document naming another index gets
+        names from that index too."""
+        if self._names is not None:
+            return self._names
+        attempt = self._names_attempt
+        if attempt is None or (attempt[1].done() and time.monotonic() - attempt[0] >= NAMES_RETRY_AFTER):
+            task = asyncio.ensure_future(self._load_names_quietly())
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+            attempt = self._names_attempt = (time.monotonic(), task)
+        if not attempt[1].done() and seconds > 0:
+            await asyncio.wait({attempt[1]}, timeout=seconds)
+        return self._names
+
+    async def _load_names_quietly(self) -> None:
+        try:
+            await self.load_names()
+        except Exception:  # a background load must never surface as an unhandled task error
+            logger.exception("Loading the project names failed")
 
     async def refresh_names(self) -> NameMatcher | None:
         """Revalidate every project list now (conditional requests) and rebuild the matcher."""

@@ -135,6 +135,10 @@ class PackageIndex(Protocol):
 
     def names(self) -> NameMatcher | None: ...
 
+    async def names_within(self, seconds: float) -> NameMatcher | None:
+        """The name list, loading it if needed and waiting for that at most ``seconds``."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class IndexConfig:

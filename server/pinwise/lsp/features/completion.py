@@ -1,7 +1,8 @@
 """Completion: project names, versions, extras, markers, options and paths, as the core proposes them.
 
-The project-name list is loaded in the background after ``initialized`` (with work-done progress); until
-it is there, name completion is marked incomplete so the client asks again.
+The default index's project-name list is loaded in the background after ``initialized`` (with work-done
+progress). A name completion waits briefly for a list still loading (the core's ``NAMES_WAIT``); a document
+checked against other indexes loads their lists on its first name completion.
 """
 
 from __future__ import annotations
@@ -42,7 +43,6 @@ async def load_names(server: PinwiseServer) -> None:
     async with WorkDone(server, "Loading project names") as progress:
         progress.report("from the package index")
         names = await client.load_names()
-    server.names_loaded = names is not None
     logger.info("Project names %s", "loaded" if names is not None else "unavailable")
 
 
@@ -102,6 +102,6 @@ def register(server: PinwiseServer) -> None:
             list_dir=list_dir,
         )
         return types.CompletionList(
-            is_incomplete=bool(result.is_incomplete) or (not ls.names_loaded and not result.items),
+            is_incomplete=result.is_incomplete,
             items=[to_item(item, doc) for item in result.items],
         )

@@ -128,6 +128,14 @@ def test_document_symbols(file_name: str, text: str, expected: list[tuple[object
 # ---- links ----------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(autouse=True)
+def environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The variables the cases name: pip expands ${VAR} in every line, and "~" only in --find-links."""
+    monkeypatch.delenv("ROOT", raising=False)
+    monkeypatch.setenv("REQS_DIR", "reqs")
+    monkeypatch.setenv("HOME", "/home/me")
+
+
 def check_links(file_name: str, case: str, expected: list[tuple[str, str | None]]) -> None:
     """``expected``: (target, tooltip) for each «marked» link span, in order."""
     text, spans, _ = unmark(case)
@@ -167,6 +175,16 @@ LINK_CASES = [
             ("https://127.0.0.1/pkg-1.0.tar.gz", "https://127.0.0.1/pkg-1.0.tar.gz"),
             ("https://127.0.0.1/org/repo.git", "git+https://127.0.0.1/org/repo.git@v1.0#egg=repo"),
             ("https://127.0.0.1/reqs.txt", "https://127.0.0.1/reqs.txt"),
+        ],
+    ),
+    (
+        "requirements.txt",
+        "-r «${REQS_DIR}/dev.txt»↵-c «~/c.txt»↵-f «~/wheels»↵--index-url «https://127.0.0.1/${REQS_DIR}/»",
+        [
+            ("/work/reqs/dev.txt", "/work/reqs/dev.txt"),
+            ("/work/~/c.txt", "/work/~/c.txt"),
+            ("/home/me/wheels", "/home/me/wheels"),
+            ("https://127.0.0.1/reqs/", "https://127.0.0.1/reqs/"),
         ],
     ),
     (
@@ -211,6 +229,9 @@ def test_relative_links_need_a_folder() -> None:
         ("requirements.txt", "|-r base.txt", ("/work/base.txt", False)),
         ("requirements.txt", "--constraint=sub/c|.txt", ("/work/sub/c.txt", False)),
         ("requirements.txt", "-r https://127.0.0.1/r|.txt", None),
+        ("requirements.txt", "-r ${REQS_DIR}/d|ev.txt", ("/work/reqs/dev.txt", False)),
+        ("requirements.txt", "-r ${ROOT}/d|ev.txt", None),
+        ("requirements.txt", "-r ~/d|ev.txt", ("/work/~/dev.txt", False)),
         ("requirements.txt", "reque|sts", None),
         ("requirements.txt", "-e ./p|kg", None),
         (

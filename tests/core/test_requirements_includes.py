@@ -138,7 +138,13 @@ def test_missing_root_gives_an_empty_graph() -> None:
         ("https://x.org/a/r.txt", "b.txt", "https://x.org/a/b.txt"),
         ("/p/r.txt", "HTTPS://x.org/b.txt", "HTTPS://x.org/b.txt"),
         ("r.txt", "b.txt", "b.txt"),
+        # pip expands ${VAR} (upper case, digits, "_") on the line first; an unset one stays; "~" is not expanded.
+        ("/p/r.txt", "${SUB_1}/b.txt", "/p/reqs/b.txt"),
+        ("/p/r.txt", "${HOME}/b.txt", "/home/me/b.txt"),
+        ("/p/r.txt", "${UNSET}/b.txt", "/p/${UNSET}/b.txt"),
+        ("/p/r.txt", "${sub_1}/b.txt", "/p/${sub_1}/b.txt"),
+        ("/p/r.txt", "~/b.txt", "/p/~/b.txt"),
     ],
 )
 def test_include_target(including: str, written: str, target: str) -> None:
-    assert include_target(including, written) == target
+    assert include_target(including, written, {"SUB_1": "reqs", "HOME": "/home/me"}) == target

@@ -37,6 +37,8 @@ from pinwise.core.model import Dependency, DependencyKind
 from pinwise.core.pyproject import PyprojectFile
 from pinwise.core.pyproject.scan import TomlNode, TomlTable
 from pinwise.core.requirements import OptionItem, RequirementItem, RequirementsFile
+from pinwise.core.requirements.includes import include_target
+from pinwise.core.requirements.parse import expand_env
 from pinwise.core.text import Span
 
 __all__ = ["InlayHint", "Link", "Symbol", "definition", "document_links", "document_symbols", "inlay_hints"]
@@ -217,13 +219,19 @@ def _requirements_links(parsed: RequirementsFile, folder: Path | None) -> list[L
     for item in parsed.items:
         if isinstance(item, OptionItem):
             option = item.option
-            if option.value is None or option.value_span is None or "${" in option.value:
+            if option.value is None or option.value_span is None:
+                continue
+            # pip expands ${VAR} on every line before reading its options; a variable not set is left as is,
+            # and then the value names nothing worth linking to.
+            value = expand_env(option.value, os.environ)
+            if "${" in value:
                 continue
             if option.name in _INCLUDE_OPTIONS:
-                link = _location_link(option.value, option.value_span, folder)
+                link = _include_link(value, option.value_span, folder)
             elif option.name in _URL_OPTIONS:
+                # Only --find-links paths are relative to the file's folder (and pip expands "~" in them).
                 link = _location_link(
-                    option.value, option.value_span, folder if option.name == "--find-links" else None
+                    value, option.value_span, folder if option.name == "--find-links" else None
                 )
             else:
                 link = None
@@ -286,6 +294,18 @@ def _location_link(written: str, span: Span, folder: Path | None) -> Link | None
     return Link(span, resolved, resolved)
 
 
+def _include_link(written: str, span: Span, folder: Path | None) -> Link | None:
+    """A link to the file pip reads for ``-r``/``-c written`` in a file in ``folder``: the include graph's
+    own rule (``include_target``: no "~" expansion, unlike ``--find-links``)."""
+    if folder is None:
+        return None
+    # include_target joins to the including file's folder; a trailing separator makes ``folder`` that.
+    target = include_target(os.path.join(folder, ""), written)
+    if "://" in target:
+        return _location_link(target, span, None)
+    return Link(span, target, target)
+
+
 def definition(doc: Document, offset: int, base: Path | None) -> tuple[Path, Span | None] | None:
     """Where the thing at ``offset`` is defined: the file of ``-r file`` / ``-c file`` (span None: the
     whole file), or, in a ``pyproject.toml``, the dependency group an ``include-group`` names."""
@@ -296,10 +316,12 @@ def definition(doc: Document, offset: int, base: Path | None) -> tuple[Path, Spa
             option = item.option
             if option.name not in _INCLUDE_OPTIONS or option.value is None or option.value_span is None:
                 continue
-            if not option.span.contains(offset) or _WEB_URL.match(option.value):
+            if not option.span.contains(offset):
                 continue
-            link = _location_link(option.value, option.value_span, folder)
-            return (Path(link.target), None) if link is not None else None
+            link = _include_link(expand_env(option.value, os.environ), option.value_span, folder)
+            if link is None or _WEB_URL.match(link.target) or "${" in link.target:
+                return None
+            return Path(link.target), None
         return None
     if doc.path is None:
         return None

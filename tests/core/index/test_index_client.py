@@ -17,7 +17,14 @@ from pinwise.core.index.types import IndexConfig, LookupStatus
 from tests.fixtures.index.packages import PACKAGES, Pkg, Rel
 from tests.index_server import IndexServer, write_file_index
 
-FAST = {"timeout": 0.25, "max_response_bytes": 4 * 1024 * 1024}
+# A generous timeout for answers (a loaded 2-core CI machine can take a while to serve one), and a short one
+# for the cases where the index is made to hang and the timeout itself is under test.
+FAST = {"timeout": 10.0, "max_response_bytes": 4 * 1024 * 1024}
+HANG_TIMEOUT = 0.25
+
+
+def timeout_for(*faults: dict[str, Any] | None) -> float:
+    return HANG_TIMEOUT if any(f is not None and f.get("kind") == "hang" for f in faults) else FAST["timeout"]
 
 
 def make_client(config: IndexConfig, cache: Path, **kw: Any) -> IndexClient:
@@ -49,7 +56,9 @@ async def check_status(
 ) -> None:
     for path, fault in faults.items():
         server.fault(path, **fault)
-    async with make_client(IndexConfig(index_url=server.url), cache) as c:
+    async with make_client(
+        IndexConfig(index_url=server.url), cache, timeout=timeout_for(*faults.values())
+    ) as c:
         result = await c.project(name)
     assert result.status is expected, result
     if reason:
@@ -141,7 +150,7 @@ async def check_merge(
         if fault is not None:
             server.fault(f"/simple/{name}/", **fault)
     config = IndexConfig(index_url=primary.url, extra_index_urls=(secondary.url,))
-    async with make_client(config, cache) as c:
+    async with make_client(config, cache, timeout=timeout_for(*faults)) as c:
         result = await c.project(name)
     assert result.status is expected, result
     if expected is LookupStatus.FOUND:

@@ -203,7 +203,7 @@ async def test_names_within_does_not_retry_a_failed_load_at_once(
 
     config = IndexConfig(index_url=index_server.url)
     index_server.fault("/simple/", status=503)
-    async with IndexClient(config, cache_dir=index_cache, environ={}, timeout=1.0) as c:
+    async with IndexClient(config, cache_dir=index_cache, environ={}, timeout=10.0) as c:
         assert await c.names_within(5.0) is None
         assert await c.names_within(5.0) is None  # within the retry pause: no second request
         assert index_server.hits("/simple/") == 1

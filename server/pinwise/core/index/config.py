@@ -10,7 +10,6 @@ from __future__ import annotations
 import configparser
 import logging
 import os
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,12 +19,12 @@ from packaging.utils import canonicalize_name
 
 from pinwise.core.index.auth import redact
 from pinwise.core.index.types import IndexConfig
+from pinwise.core.requirements.parse import expand_env
 
 logger = logging.getLogger(__name__)
 
 _TRUE = ("1", "true", "yes", "on", "y", "t")
 # pip expands only ``${NAME}`` with upper-case letters, digits and underscores, in requirement files.
-_ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 # The options pip reads from its configuration that decide where packages come from.
 _PIP_KEYS = ("index-url", "extra-index-url", "find-links", "no-index", "trusted-host", "cert", "client-cert")
 
@@ -181,11 +180,6 @@ def load_pip_config(
             if value and key in _PIP_KEYS:  # pip ignores empty values
                 values[key] = (value, f"{origin} [{section}]")
     return PipConfig(values=values, files=tuple(read))
-
-
-def expand_env(value: str, environ: Mapping[str, str]) -> str:
-    """``${NAME}`` replaced by the variable's value, as pip does on requirement-file lines; unset stays."""
-    return _ENV_VAR.sub(lambda m: environ.get(m.group(1), m.group(0)), value)
 
 
 def _is_true(value: str) -> bool:

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import enum
 import ntpath
+import os
 import posixpath
 import re
 import urllib.parse
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 
 from pinwise.core.model import Problem
 from pinwise.core.requirements.model import OptionItem, RequirementItem, RequirementsFile
-from pinwise.core.requirements.parse import parse_requirements
+from pinwise.core.requirements.parse import expand_env, parse_requirements
 
 __all__ = ["IncludeEdge", "IncludeGraph", "IncludeKind", "include_target", "resolve_includes"]
 
@@ -90,8 +91,11 @@ class IncludeGraph:
                     )
 
 
-def include_target(including: str, written: str) -> str:
-    """Where pip looks for ``written`` when ``including`` includes it (no I/O)."""
+def include_target(including: str, written: str, environ: Mapping[str, str] | None = None) -> str:
+    """Where pip looks for ``written`` when ``including`` includes it (no I/O): ``${VAR}`` expanded from
+    ``environ`` (this process's environment by default), then joined to the including file's folder.
+    Unlike ``--find-links``, pip does not expand ``~`` here."""
+    written = expand_env(written, os.environ if environ is None else environ)
     if _REMOTE.search(including):
         return urllib.parse.urljoin(including, written)
     if _REMOTE.search(written):

@@ -62,7 +62,7 @@ import bisect
 import logging
 import re
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from packaging.utils import (
@@ -97,7 +97,7 @@ from pinwise.core.requirements.options import (
 )
 from pinwise.core.text import LineIndex, Span
 
-__all__ = ["parse_requirements"]
+__all__ = ["expand_env", "parse_requirements"]
 
 logger = logging.getLogger(__name__)
 
@@ -136,6 +136,12 @@ ARCHIVE_EXTENSIONS = (
     ".tar.lz",
     ".tar.lzma",
 )
+
+
+def expand_env(value: str, environ: Mapping[str, str]) -> str:
+    """``${NAME}`` replaced by the variable's value, as pip does on every requirements-file line before it
+    reads the line's options; a variable that is not set stays as written (pip's rule, too)."""
+    return _ENV_VAR.sub(lambda m: environ.get(m.group(1), m.group(0)), value)
 
 
 def parse_requirements(

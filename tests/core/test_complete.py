@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from packaging.specifiers import SpecifierSet
 
+from pinwise.core.analysis.context import lowest_python
 from pinwise.core.complete import CompletionItem, CompletionResult, complete
 from pinwise.core.document import parse_document
 from pinwise.core.text import Span
@@ -86,8 +87,9 @@ async def run_completion(
 ) -> tuple[CompletionResult, Span | None]:
     text, cursor, replace = parse_case(case)
     doc = parse_document(text, f"/work/{file_name}")
-    spec = SpecifierSet(requires_python) if requires_python is not None else None
-    result = await complete(doc, cursor, index=index, requires_python=spec, list_dir=list_dir)
+    # The tables say what the project declares; completion is given the Python the analysis derives from it.
+    python = lowest_python(SpecifierSet(requires_python)) if requires_python is not None else None
+    result = await complete(doc, cursor, index=index, python_version=python, list_dir=list_dir)
     return result, replace
 
 

@@ -75,10 +75,13 @@ async def check_hover(
     absent: tuple[str, ...] = (),
     *,
     index: FakeIndex | None = INDEX,
+    python_version: str | None = None,
 ) -> None:
     text, cursor, span = parse_case(case)
     doc = parse_document(text, f"/work/{file_name}")
-    result = await hover(doc, cursor, index=index, installed=INSTALLED, now=NOW)
+    result = await hover(
+        doc, cursor, index=index, installed=INSTALLED, python_version=python_version, now=NOW
+    )
     if not contains:
         assert result is None
         return
@@ -194,6 +197,35 @@ HOVER_CASES = [
 @pytest.mark.parametrize(("file_name", "case", "contains", "absent"), HOVER_CASES)
 async def test_hover(file_name: str, case: str, contains: tuple[str, ...], absent: tuple[str, ...]) -> None:
     await check_hover(file_name, case, contains, absent)
+
+
+# The project's Python (the analysis's: its lowest supported one) decides "newest allowed", as it does for
+# pip; the index's latest is always shown, and the latest that Python can install beside it when they differ.
+PYTHON_CASES = [
+    (
+        "3.7",
+        "«req|uests»==2.31.0",
+        ("Latest: `2.32.3`", "Latest for Python 3.7: `2.31.0`, released 2023-05-22"),
+        (),
+    ),
+    ("3.12", "«req|uests»==2.31.0", ("Latest: `2.32.3`",), ("for Python",)),
+    ("3.7", "requests«>=2.3|0»", ("Newest allowed by `>=2.30` for Python 3.7: `2.31.0`",), ()),
+    ("3.8", "requests«>=2.3|0»", ("Latest: `2.32.3`",), ("Newest allowed", "for Python")),
+    ("3.7", "requests«>=2.32.1|»", ("No release satisfies `>=2.32.1` for Python 3.7.",), ()),
+    (
+        "3.8",
+        "requests>=2.30.0,«<2.32|.0»",
+        ("Newest allowed by `<2.32.0,>=2.30.0`: `2.31.0`",),
+        ("for Python",),
+    ),
+]
+
+
+@pytest.mark.parametrize(("python_version", "case", "contains", "absent"), PYTHON_CASES)
+async def test_hover_for_the_projects_python(
+    python_version: str, case: str, contains: tuple[str, ...], absent: tuple[str, ...]
+) -> None:
+    await check_hover("requirements.txt", case, contains, absent, python_version=python_version)
 
 
 @pytest.mark.parametrize("case", ["«reque|sts»", "requests«==2.3|1.0»"])

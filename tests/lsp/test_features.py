@@ -76,6 +76,24 @@ async def test_hover(shared_session: Session, case: str, marked: str, expected: 
     await check_hover(shared_session, marked, expected)
 
 
+async def test_hover_judges_releases_for_the_projects_python(shared_session: Session) -> None:
+    # requests 2.32.x needs Python 3.8; this project supports 3.7, so pip there would pick 2.31.0.
+    folder = unique("py37")
+    (shared_session.root / folder).mkdir(parents=True)
+    (shared_session.root / folder / "pyproject.toml").write_text(
+        '[project]\nname = "app"\nversion = "1"\nrequires-python = ">=3.7"\n', encoding="utf-8"
+    )
+    text = "requests>=2.30\n"
+    uri = shared_session.open(f"{folder}/requirements.txt", text)
+    result = await shared_session.client.text_document_hover_async(
+        types.HoverParams(text_document=identifier(uri), position=utf16_position(text, len("requests>=2")))
+    )
+    assert result is not None and isinstance(result.contents, types.MarkupContent)
+    value = result.contents.value
+    assert "Newest allowed by `>=2.30` for Python 3.7: `2.31.0`" in value, value
+    assert "Latest: `2.32.3`" in value and "Latest for Python 3.7: `2.31.0`" in value, value
+
+
 # -- inlay hints ------------------------------------------------------------------------------------------
 
 

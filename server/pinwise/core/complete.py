@@ -23,26 +23,23 @@ from __future__ import annotations
 
 import asyncio
 import bisect
-import functools
 import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from pinwise.core.analysis.context import lowest_python
 from pinwise.core.document import Document
 from pinwise.core.hover import option_documentation
 from pinwise.core.index.names import normalise
 from pinwise.core.index.types import LookupStatus, PackageIndex, Release
 from pinwise.core.markers import MARKER_OPERATORS, MARKER_VARIABLES, marker_values
-from pinwise.core.pep440 import parse_version
 from pinwise.core.pyproject import PyprojectFile
 from pinwise.core.pyproject.scan import TomlArray, TomlNode, TomlString, TomlTable, TomlTableArray
+from pinwise.core.releases import release_facts
 from pinwise.core.requirements.options import (
     ALLOWED_HASH_ALGORITHMS,
     FILE_OPTIONS,
@@ -243,7 +240,7 @@ async def complete(
     offset: int,
     *,
     index: PackageIndex | None,
-    requires_python: SpecifierSet | None = None,
+    python_version: str | None = None,
     allow_prereleases: bool = False,
     list_dir: ListDir | None = None,
 ) -> CompletionResult:
@@ -253,7 +250,7 @@ async def complete(
         context = _context(doc, offset)
         if context is None:
             return CompletionResult()
-        return await _items(doc, context, index, requires_python, allow_prereleases, list_dir)
+        return await _items(doc, context, index, python_version, allow_prereleases, list_dir)
     except Exception:  # Completion must never take the server down; an empty answer is always safe.
         logger.exception("completion failed at offset %d of %s", offset, doc.path or "<text>")
         return CompletionResult(is_incomplete=True)
@@ -269,14 +266,14 @@ async def _items(
     doc: Document,
     context: _Context,
     index: PackageIndex | None,
-    requires_python: SpecifierSet | None,
+    python_version: str | None,
     allow_prereleases: bool,
     list_dir: ListDir | None,
 ) -> CompletionResult:
     if isinstance(context, _Names):
         return await _name_items(context, index)
     if isinstance(context, _Versions):
-        return await _version_items(context, index, requires_python, allow_prereleases)
+        return await _version_items(context, index, python_version, allow_prereleases)
     if isinstance(context, _Extras):
         return await _extra_items(context, index)
     if isinstance(context, _Files):
@@ -755,7 +752,7 @@ async def _name_items(context: _Names, index: PackageIndex | None) -> Completion
 async def _version_items(
     context: _Versions,
     index: PackageIndex | None,
-    requires_python: SpecifierSet | None,
+    python_version: str | None,
     allow_prereleases: bool,
 ) -> CompletionResult:
     if index is None:
@@ -765,15 +762,13 @@ async def _version_items(
         return CompletionResult(is_incomplete=True)
     if lookup.status is not LookupStatus.FOUND or lookup.project is None:
         return CompletionResult()
-    minimum = _minimum_python(requires_python) if requires_python is not None else None
-    candidates: list[tuple[Version, Release]] = []
-    for release in lookup.project.releases.values():
-        version = parse_version(release.version)
-        if version is None or release.yanked:
-            continue
-        if minimum is not None and not _supports(release.requires_python, minimum):
-            continue
-        candidates.append((version, release))
+    # A release is offered when it installs on the project's Python, as the analysis judges it.
+    facts = release_facts(lookup.project, python_version)
+    candidates = [
+        (version, release)
+        for version, release in facts.versions.items()
+        if not release.yanked and facts.fits_python(release)
+    ]
     candidates.sort(key=lambda item: item[0], reverse=True)
     if not allow_prereleases:
         # Pre-releases go last: pip and uv only pick them when asked to.
@@ -838,30 +833,6 @@ def _extra_documentation(extra: str, requires_dist: tuple[str, ...]) -> str | No
     if not added:
         return None
     return "Adds: " + ", ".join(f"`{requirement}`" for requirement in added)
-
-
-# --------------------------------------------------------------------------------------------------------
-# Python versions
-# --------------------------------------------------------------------------------------------------------
-
-
-@functools.lru_cache(maxsize=64)
-def _minimum_python(requires_python: SpecifierSet) -> Version | None:
-    """The oldest Python a project supports, as analysis judges it (so completion offers what
-    ``outdated`` and ``python-incompatible`` accept)."""
-    lowest = lowest_python(requires_python)
-    return Version(lowest) if lowest is not None else None
-
-
-@functools.lru_cache(maxsize=4096)
-def _supports(release_requires_python: str | None, minimum: Version) -> bool:
-    """True when a release installs on the project's oldest Python (what a resolver needs)."""
-    if not release_requires_python:
-        return True
-    try:
-        return SpecifierSet(release_requires_python).contains(minimum, prereleases=True)
-    except InvalidSpecifier:
-        return True  # pip ignores a malformed Requires-Python, so the release stays installable
 
 
 # --------------------------------------------------------------------------------------------------------

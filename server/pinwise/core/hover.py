@@ -25,7 +25,6 @@ from datetime import datetime, timezone
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
-from packaging.version import Version
 
 from pinwise.core.analysis.context import InstalledLike
 from pinwise.core.document import Document
@@ -43,7 +42,7 @@ from pinwise.core.index.types import (
 from pinwise.core.markdown import escape_markdown, inline_code
 from pinwise.core.markers import MARKER_VARIABLES
 from pinwise.core.model import Clause, Dependency
-from pinwise.core.pep440 import parse_version
+from pinwise.core.releases import ReleaseFacts, release_facts
 from pinwise.core.requirements import HashOption, OptionItem, OptionUse, RequirementItem, RequirementsFile
 from pinwise.core.requirements.options import OPTIONS_BY_NAME
 from pinwise.core.text import Span
@@ -131,28 +130,36 @@ async def hover(
     *,
     index: PackageIndex | None,
     installed: Mapping[str, InstalledDistribution] | None = None,
+    python_version: str | None = None,
     now: datetime | None = None,
 ) -> HoverResult | None:
     """The hover at ``offset``, or None when there is nothing to say. Never raises.
 
-    ``installed`` maps canonical names to the distributions of the project's environment; ``now`` fixes
-    the clock for ages such as "3 months ago" (tests). Every release is shown, whatever the project's
-    Python (the ``outdated`` finding is the one that judges releases for it).
+    ``installed`` maps canonical names to the distributions of the project's environment;
+    ``python_version`` is the Python the project's releases are judged for (the analysis's: its lowest
+    supported one), so that "newest allowed" is the release pip would pick there and a latest release that
+    Python cannot install is shown beside the one it can; ``now`` fixes the clock for ages such as
+    "3 months ago" (tests).
     """
     try:
-        return await _hover(doc, offset, index, installed, now or datetime.now(timezone.utc))
+        asked = _Asked(index, installed, python_version, now or datetime.now(timezone.utc))
+        return await _hover(doc, offset, asked)
     except Exception:  # A hover is never worth an error in the editor.
         logger.exception("hover failed at offset %d of %s", offset, doc.path or "<text>")
         return None
 
 
-async def _hover(
-    doc: Document,
-    offset: int,
-    index: PackageIndex | None,
-    installed: Mapping[str, InstalledDistribution] | None,
-    now: datetime,
-) -> HoverResult | None:
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What every hover part may need besides the document: where answers come from, and for whom."""
+
+    index: PackageIndex | None
+    installed: Mapping[str, InstalledDistribution] | None
+    python_version: str | None
+    now: datetime
+
+
+async def _hover(doc: Document, offset: int, asked: _Asked) -> HoverResult | None:
     parsed = doc.parsed
     if isinstance(parsed, RequirementsFile):
         for item in parsed.items:
@@ -161,12 +168,12 @@ async def _hover(
             if isinstance(item, OptionItem) and item.option.span.contains(offset):
                 return _option_hover(item.option)
             if isinstance(item, RequirementItem):
-                found = await _requirement_item_hover(item, offset, index, now)
+                found = await _requirement_item_hover(item, offset, asked.index, asked.now)
                 if found is not None:
                     return found
     for dependency in parsed.dependencies:
         if dependency.span.contains(offset):
-            found = await _dependency_hover(doc, dependency, offset, index, installed, now)
+            found = await _dependency_hover(doc, dependency, offset, asked)
             if found is not None:
                 return found
     return None
@@ -189,25 +196,20 @@ async def _requirement_item_hover(
 
 
 async def _dependency_hover(
-    doc: Document,
-    dependency: Dependency,
-    offset: int,
-    index: PackageIndex | None,
-    installed: Mapping[str, InstalledDistribution] | None,
-    now: datetime,
+    doc: Document, dependency: Dependency, offset: int, asked: _Asked
 ) -> HoverResult | None:
     name = dependency.name
     if dependency.marker_span is not None and dependency.marker_span.contains(offset):
         return _marker_hover(doc.text, dependency.marker_span, offset)
     if name is None:
         return None
-    installed_version = _installed_version(installed, name)
+    installed_version = _installed_version(asked.installed, name)
     if dependency.name_span is not None and dependency.name_span.contains(offset):
-        markdown = await _name_markdown(name, index, installed_version, now)
+        markdown = await _name_markdown(name, asked, installed_version)
         return HoverResult(markdown, dependency.name_span)
     for extra in dependency.extras:
         if extra.span.contains(offset):
-            markdown = await _name_markdown(name, index, installed_version, now)
+            markdown = await _name_markdown(name, asked, installed_version)
             return HoverResult(markdown, extra.span)
     clause = next((c for c in dependency.clauses if c.span.contains(offset)), None)
     on_specifier = dependency.specifier_span is not None and dependency.specifier_span.contains(offset)
@@ -215,7 +217,7 @@ async def _dependency_hover(
         return None
     span = clause.span if clause is not None else dependency.specifier_span
     assert span is not None
-    markdown = await _specifier_markdown(dependency, clause, index, installed_version, now)
+    markdown = await _specifier_markdown(dependency, clause, asked, installed_version)
     return HoverResult(markdown, span)
 
 
@@ -224,9 +226,8 @@ async def _dependency_hover(
 # --------------------------------------------------------------------------------------------------------
 
 
-async def _name_markdown(
-    name: str, index: PackageIndex | None, installed_version: str | None, now: datetime
-) -> str:
+async def _name_markdown(name: str, asked: _Asked, installed_version: str | None) -> str:
+    index = asked.index
     title = f"**{escape_markdown(name)}**"
     if index is None:
         return _with_installed(f"{title}\n\n{_UNAVAILABLE} (no index is configured).", installed_version)
@@ -241,8 +242,7 @@ async def _name_markdown(
     if details is not None and details.summary:
         lines.append(escape_markdown(details.summary.strip()))
     facts: list[str] = []
-    if latest is not None:
-        facts.append(f"Latest: {inline_code(latest.version)}{_released(latest, now)}")
+    facts.extend(_latest_facts(project, latest, asked))
     if installed_version is not None:
         facts.append(f"Installed: {inline_code(installed_version)}")
     if details is not None:
@@ -294,12 +294,9 @@ def _short_license(license_text: str) -> str:
 
 
 async def _specifier_markdown(
-    dependency: Dependency,
-    clause: Clause | None,
-    index: PackageIndex | None,
-    installed_version: str | None,
-    now: datetime,
+    dependency: Dependency, clause: Clause | None, asked: _Asked, installed_version: str | None
 ) -> str:
+    index, now = asked.index, asked.now
     name = dependency.name or ""
     written = clause.text if clause is not None else (dependency.raw_constraint or dependency.specifier)
     title = f"**{escape_markdown(name)}** {inline_code(written)}"
@@ -320,20 +317,10 @@ async def _specifier_markdown(
             )
         else:
             facts.extend(await _release_facts(name, release, index, now))
-    allowed = _newest_allowed(project, dependency.specifier)
     latest = pick_release(project, None)
-    pinned = dependency.pinned_version is not None
-    if (
-        allowed is not None
-        and dependency.specifier
-        and not pinned
-        and (latest is None or allowed is not latest)
-    ):
-        facts.append(f"Newest allowed by {inline_code(dependency.specifier)}: {inline_code(allowed.version)}")
-    elif dependency.specifier and allowed is None:
-        facts.append(f"No release satisfies {inline_code(dependency.specifier)}.")
-    if latest is not None:
-        facts.append(f"Latest: {inline_code(latest.version)}{_released(latest, now)}")
+    if dependency.specifier and dependency.pinned_version is None:
+        facts.extend(_allowed_facts(project, dependency.specifier, latest, asked.python_version))
+    facts.extend(_latest_facts(project, latest, asked))
     if installed_version is not None:
         facts.append(f"Installed: {inline_code(installed_version)}")
     lines.append(_bullets(facts))
@@ -376,20 +363,50 @@ def _vulnerability_facts(details: ReleaseDetails) -> list[str]:
     return facts
 
 
-def _newest_allowed(project: Project, specifier: str) -> Release | None:
-    """The newest release that is not yanked and that ``specifier`` admits (pre-releases as pip would)."""
+def _allowed_facts(
+    project: Project, specifier: str, latest: Release | None, python_version: str | None
+) -> list[str]:
+    """The release pip would pick for ``specifier`` (for the project's Python, the analysis's rule), unless
+    that is the latest anyway; "for Python X" is said when that Python is what makes the difference."""
     try:
-        allowed = SpecifierSet(specifier)
+        wanted = SpecifierSet(specifier)
     except InvalidSpecifier:
-        return None
-    best: tuple[Version, Release] | None = None
-    for release in project.releases.values():
-        version = parse_version(release.version)
-        if version is None or release.yanked or not allowed.contains(version):
-            continue
-        if best is None or version > best[0]:
-            best = (version, release)
-    return best[1] if best is not None else None
+        return []
+    picked = _picked(release_facts(project, python_version), wanted)
+    if picked is None:
+        for_python = _for_python(python_version) if _picked(release_facts(project, None), wanted) else ""
+        return [f"No release satisfies {inline_code(specifier)}{for_python}."]
+    if latest is not None and picked is latest:
+        return []
+    anywhere = _picked(release_facts(project, None), wanted)
+    for_python = _for_python(python_version) if anywhere is not picked else ""
+    return [f"Newest allowed by {inline_code(specifier)}{for_python}: {inline_code(picked.version)}"]
+
+
+def _latest_facts(project: Project, latest: Release | None, asked: _Asked) -> list[str]:
+    """The index's latest release, and the latest one the project's Python can install when that differs."""
+    if latest is None:
+        return []
+    facts = [f"Latest: {inline_code(latest.version)}{_released(latest, asked.now)}"]
+    if asked.python_version is not None:
+        judged = release_facts(project, asked.python_version)
+        usable = judged.latest(prereleases=False)
+        if usable is not None and judged.versions[usable] is not latest:
+            release = judged.versions[usable]
+            facts.append(
+                f"Latest{_for_python(asked.python_version)}: {inline_code(release.version)}"
+                f"{_released(release, asked.now)}"
+            )
+    return facts
+
+
+def _picked(facts: ReleaseFacts, specifier: SpecifierSet) -> Release | None:
+    version = facts.selected(specifier, prereleases=False)
+    return facts.versions[version] if version is not None else None
+
+
+def _for_python(python_version: str | None) -> str:
+    return f" for Python {python_version}" if python_version else ""
 
 
 def _released(release: Release, now: datetime) -> str:

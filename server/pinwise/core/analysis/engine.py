@@ -26,6 +26,7 @@ from pinwise.core.document import Document
 from pinwise.core.index.types import DetailsLookup, LookupStatus, PackageIndex, Project, ProjectLookup
 from pinwise.core.model import Dependency, DependencyKind
 from pinwise.core.pep440 import parse_version
+from pinwise.core.releases import ReleaseFacts, release_facts
 from pinwise.core.requirements.includes import IncludeGraph
 from pinwise.core.workspace import Workspace
 
@@ -113,7 +114,7 @@ def _checked_dependencies(doc: Document) -> dict[str, list[Dependency]]:
     return by_name
 
 
-def _detail_versions(dependencies: Sequence[Dependency], facts: rules.ReleaseFacts) -> set[str]:
+def _detail_versions(dependencies: Sequence[Dependency], facts: ReleaseFacts) -> set[str]:
     """The versions whose details the rules need: each pin, and the newest allowed one for extras."""
     wanted: set[str] = set()
     for dependency in dependencies:
@@ -152,7 +153,7 @@ async def _check_project(
     project = lookup.project
     if project.from_stale_cache:
         stale.append((dependencies[0], project))
-    facts = rules.release_facts(project, ctx)
+    facts = release_facts(project, ctx.python_version)
     versions = sorted(_detail_versions(dependencies, facts))
     details: dict[str, DetailsLookup] = {}
     if versions:
@@ -271,7 +272,7 @@ async def release_choices(doc: Document, ctx: ProjectContext, index: PackageInde
         if found.status is LookupStatus.NOT_FOUND or found.project is None:
             choices.skipped.append(f"{name}: no configured package index has this project")
             continue
-        facts = rules.release_facts(found.project, ctx)
+        facts = release_facts(found.project, ctx.python_version)
         latest = facts.latest(prereleases=ctx.allow_prereleases)
         if latest is None:
             choices.skipped.append(f"{name}: no release fits this project")

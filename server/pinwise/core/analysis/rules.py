@@ -50,18 +50,17 @@ from pinwise.core.index.types import (
     NameMatcher,
     Project,
     ProjectLookup,
-    Release,
     Vulnerability,
 )
 from pinwise.core.markers import marker_holds
 from pinwise.core.model import Dependency, DependencyKind, Severity
 from pinwise.core.pep440 import parse_version
+from pinwise.core.releases import ReleaseFacts
 from pinwise.core.requirements import RequirementItem
 from pinwise.core.requirements.includes import IncludeGraph
 from pinwise.core.text import Span
 
 __all__ = [
-    "ReleaseFacts",
     "duplicate_findings",
     "hash_findings",
     "include_findings",
@@ -69,7 +68,6 @@ __all__ = [
     "parse_findings",
     "policy_findings",
     "project_findings",
-    "release_facts",
     "stale_cache_finding",
     "unavailable_findings",
     "unknown_package_findings",
@@ -503,61 +501,6 @@ def unknown_package_findings(
             )
         )
     return found
-
-
-@dataclass(frozen=True, slots=True)
-class ReleaseFacts:
-    """What the index says about one project, digested for the rules."""
-
-    project: Project
-    versions: dict[Version, Release]  # every listed release with a valid version
-    python_probe: str | None
-
-    def fits_python(self, release: Release) -> bool:
-        if self.python_probe is None or not release.requires_python:
-            return True
-        try:
-            return SpecifierSet(release.requires_python).contains(self.python_probe, prereleases=True)
-        except InvalidSpecifier:
-            return True
-
-    def latest(self, *, prereleases: bool) -> Version | None:
-        """The newest release that is not yanked, fits the project's Python and (unless allowed) is final."""
-        best: Version | None = None
-        for version, release in self.versions.items():
-            if release.yanked or (version.is_prerelease and not prereleases):
-                continue
-            if not self.fits_python(release):
-                continue
-            if best is None or version > best:
-                best = version
-        return best
-
-    def allowed(self, specifier: SpecifierSet) -> list[Version]:
-        return sorted(v for v in self.versions if specifier.contains(v, prereleases=True))
-
-    def selected(self, specifier: SpecifierSet, *, prereleases: bool) -> Version | None:
-        """The release pip would pick for ``specifier``: the newest one it admits that is not yanked and fits
-        the project's Python; pre-releases only when allowed, when the specifier names one, or when no final
-        release matches (PEP 440's rule)."""
-        candidates = [
-            v
-            for v in self.allowed(specifier)
-            if not self.versions[v].yanked and self.fits_python(self.versions[v])
-        ]
-        finals = [v for v in candidates if not v.is_prerelease]
-        if finals and not (prereleases or specifier.prereleases):
-            return finals[-1]
-        return candidates[-1] if candidates else None
-
-
-def release_facts(project: Project, context: ProjectContext) -> ReleaseFacts:
-    versions: dict[Version, Release] = {}
-    for text, release in project.releases.items():
-        version = parse_version(release.version or text)
-        if version is not None:
-            versions[version] = release
-    return ReleaseFacts(project, versions, context.python_version)
 
 
 def _update_kind(old: Version, new: Version) -> str:

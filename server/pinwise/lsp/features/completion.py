@@ -55,12 +55,13 @@ def list_dir(path: Any) -> list[tuple[str, bool]]:
         return []
 
 
-def requires_python_of(server: PinwiseServer, doc: OpenDocument) -> Any:
-    """The project's Requires-Python (a SpecifierSet) for ``doc``, from the analysis context."""
+def python_version_of(server: PinwiseServer, doc: OpenDocument) -> str | None:
+    """The Python ``doc``'s releases are judged for, as the analysis judges them (its lowest supported one,
+    or the ``python_version`` setting)."""
     from pinwise.lsp.features.diagnostics import analysis_inputs
 
     context, _ = analysis_inputs(server, doc)
-    return context.requires_python
+    return context.python_version
 
 
 def to_item(item: Any, doc: OpenDocument) -> types.CompletionItem:
@@ -97,7 +98,7 @@ def register(server: PinwiseServer) -> None:
             doc.document,
             offset,
             index=ls.index_for(doc),
-            requires_python=requires_python_of(ls, doc),
+            python_version=python_version_of(ls, doc),
             allow_prereleases=settings.diagnostics.prereleases,
             list_dir=list_dir,
         )

@@ -63,10 +63,16 @@ def analysis_inputs(server: PinwiseServer, doc: OpenDocument) -> tuple[ProjectCo
         severities=dict(settings.diagnostics.severity),
         prereleases=settings.diagnostics.prereleases or None,
     )
-    folder = server.folder_of(doc.path)
-    installed = server.installed.get(folder) if folder else None
-    context = server.workspace_for(doc.path).context_for(doc.document, analysis_settings, installed)
+    context = server.workspace_for(doc.path).context_for(
+        doc.document, analysis_settings, installed_for(server, doc)
+    )
     return context, analysis_settings
+
+
+def installed_for(server: PinwiseServer, doc: OpenDocument) -> Any:
+    """What is installed in the environment selected for ``doc``'s folder (None when none is selected)."""
+    folder = server.folder_of(doc.path)
+    return server.installed.get(folder) if folder is not None else None
 
 
 def refresh_dependencies(server: PinwiseServer, doc: OpenDocument) -> IncludeGraph | None:

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from lsprotocol import types
 
 if TYPE_CHECKING:
-    from pinwise.lsp.server import OpenDocument, PinwiseServer
-
-
-def installed_for(server: PinwiseServer, doc: OpenDocument) -> Any:
-    """What is installed in the environment selected for ``doc``'s folder (None when none is selected)."""
-    folder = server.folder_of(doc.path)
-    return server.installed.get(folder) if folder is not None else None
+    from pinwise.lsp.server import PinwiseServer
 
 
 def register(server: PinwiseServer) -> None:
@@ -23,12 +17,16 @@ def register(server: PinwiseServer) -> None:
         if doc is None:
             return None
         from pinwise.core.hover import hover as core_hover
+        from pinwise.lsp.features.diagnostics import analysis_inputs
 
+        # The analysis's own view of the project, so that hover and diagnostics judge releases alike.
+        context, _ = analysis_inputs(ls, doc)
         result = await core_hover(
             doc.document,
             doc.converter.offset(params.position),
             index=ls.index_for(doc),
-            installed=installed_for(ls, doc),
+            installed=context.installed,
+            python_version=context.python_version,
         )
         from pinwise.lsp.features.workflows import with_compiled_reason
 

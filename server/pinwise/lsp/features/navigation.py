@@ -112,7 +112,7 @@ def register(server: PinwiseServer) -> None:
         if not settings.inlay_hints.enable:
             return []
         from pinwise.core.outline import inlay_hints as core_hints
-        from pinwise.lsp.features.hover import installed_for
+        from pinwise.lsp.features.diagnostics import installed_for
 
         visible = doc.converter.span(params.range)
         hints = await core_hints(

@@ -18,6 +18,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -72,7 +73,7 @@ async def latest_versions(client: IndexClient, names: list[str]) -> tuple[float,
 async def run_lookups(
     config: IndexConfig, names: list[str], cache: Path, label: str
 ) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for phase in ("cold", "warm"):
         async with IndexClient(config, cache_dir=cache, concurrency=16) as client:
             elapsed, found, unavailable = await latest_versions(client, names)
@@ -122,10 +123,10 @@ def bench_names(count: int) -> list[tuple[str, ...]]:
     for n in sample:
         i = rnd.randrange(len(n))
         typos.append(n[:i] + n[i + 1 :] if rnd.random() < 0.5 else n[:i] + "x" + n[i + 1 :])
-    rows = [
+    rows: list[tuple[str, ...]] = [
         ("build", f"{build * 1000:.0f}", "", "", f"{memory / 1e6:.1f} (+{strings / 1e6:.1f} list of names)")
     ]
-    cases = [
+    cases: list[tuple[str, Callable[[str], object], list[str]]] = [
         ("complete", matcher.complete, [n[:3] for n in sample]),
         ("contains", matcher.__contains__, sample),
         ("similar", matcher.similar, typos),

@@ -19,6 +19,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -76,9 +77,13 @@ def replace_line(client: LspClient, uri: str, version: int, lines: list[str], li
     lines[line] = text
 
 
+def _of_version(version: int) -> Callable[[Publication], bool]:
+    return lambda publication: publication.version == version
+
+
 def complete(publication: Publication) -> bool:
     """Every dependency has its index finding (each generated project has a newer release than the pin)."""
-    return sum(d.get("code") == "outdated" for d in publication.diagnostics) == len(PROJECTS)
+    return sum(d.get("code") == "outdated" for d in publication.diagnostics) == len(PROJECTS)  # type: ignore[no-any-return]
 
 
 async def server_benchmarks(index: IndexServer, home: Path, requests: int, edits: int) -> dict[str, str]:
@@ -140,7 +145,7 @@ async def server_benchmarks(index: IndexServer, home: Path, requests: int, edits
         since = len(client.publications[uri])
         sent = time.perf_counter()
         replace_line(client, uri, version, lines, name_line, f"# {character}")
-        published = await client.wait_for_diagnostics(uri, lambda p, v=version: p.version == v, since=since)
+        published = await client.wait_for_diagnostics(uri, _of_version(version), since=since)
         keystrokes.append(published.at - sent)
         await asyncio.sleep(0.01)  # a fast typist, not a flood
     results["re-publish after a one-character edit, p50"] = ms(percentile(keystrokes, 0.5))

@@ -195,7 +195,7 @@ class FakeIndex:
         listed = list(names) if names is not None else [*self.display_names.values(), *self.unavailable]
         self._names: FakeNames | None = FakeNames(listed) if with_names else None
         self.delay = delay
-        self.delays = {canonicalize_name(k): v for k, v in (delays or {}).items()}
+        self.delays: dict[str, float] = {canonicalize_name(k): v for k, v in (delays or {}).items()}
         self.project_calls: list[str] = []
         self.details_calls: list[tuple[str, str | None]] = []
 

@@ -480,7 +480,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _route(self, path: str) -> None:
         srv = self.index
         parts = [p for p in path.split("/") if p]
-        base = srv.base if self.server.server_address[1] == srv.port else srv.other_base
+        base = srv.base if self.server.server_address[1] == srv.port else srv.other_base  # type: ignore[index]
         files_base = f"{base}/files/"
         if parts == ["simple"]:
             fmt = self._negotiate()

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,8 +145,8 @@ def test_json_output_spans_and_redaction(tmp_path: Path, capsys: pytest.CaptureF
     assert requirement["specifier"] == "<5,>=4.2"
     assert requirement["marker"] == 'python_version >= "3.10"'
 
-    def sliced(span: dict[str, object]) -> str:
-        start, end = span["offsets"]  # type: ignore[misc]
+    def sliced(span: dict[str, Any]) -> str:
+        start, end = span["offsets"]
         return text[start:end]
 
     assert sliced(requirement["spans"]["name"]) == "Django"

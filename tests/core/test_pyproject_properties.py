@@ -17,7 +17,7 @@ from pinwise.core.text import Span
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 SAMPLE = """\
 [build-system]

@@ -27,7 +27,7 @@ from tests.marks import unmark
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10
-    import tomli as tomllib
+    import tomli as tomllib  # type: ignore[import-not-found, unused-ignore]
 
 
 # ---- spans of values ---------------------------------------------------------------------------------

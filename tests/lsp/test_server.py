@@ -46,7 +46,7 @@ async def check_syntax_diagnostics(session: Session, name: str, marked: str, cod
         for r in (utf16_range(text, s) for s in spans)
     )
     assert ranges == expected
-    assert all(d.source == "pinwise" and d.data["version"] == 1 for d in diagnostics)
+    assert all(d.source == "pinwise" and d.data is not None and d.data["version"] == 1 for d in diagnostics)
 
 
 SYNTAX_CASES = [
@@ -77,7 +77,7 @@ async def test_edit_republishes_with_version(session: Session) -> None:
         uri, lambda found: not any(d.code == "invalid-requirement" for d in found)
     )
     assert time.perf_counter() - published_at < 2
-    assert all(d.data["version"] == version for d in diagnostics)
+    assert all(d.data is not None and d.data["version"] == version for d in diagnostics)
 
 
 async def test_other_files_are_ignored(session: Session) -> None:

@@ -18,7 +18,7 @@ import sys
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Union
+from typing import Any, Union, cast
 
 import pip
 import pytest
@@ -96,8 +96,7 @@ def read_code_actions_with_commands(session: Session) -> None:
 
     def structure(value: Any, _: type) -> types.Command | types.CodeAction:
         kind = types.Command if isinstance(value.get("command"), str) else types.CodeAction
-        structured: types.Command | types.CodeAction = converter.structure(value, kind)
-        return structured
+        return cast("types.Command | types.CodeAction", converter.structure(value, kind))
 
     converter.register_structure_hook(Union[types.Command, types.CodeAction], structure)  # noqa: UP007
 
@@ -539,7 +538,7 @@ async def check_environment_action(
         assert title not in by_title
     command = by_title[case.title].command
     assert command is not None and command.command == case.command
-    argument = command.arguments[0] if command.arguments else {}
+    argument: dict[str, Any] = cast("dict[str, Any]", command.arguments[0]) if command.arguments else {}
     if case.requirements:
         assert [r.split(";")[0].strip() for r in argument["requirements"]] == list(case.requirements)
     # Running the action does what it says.

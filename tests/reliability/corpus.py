@@ -25,7 +25,7 @@ from pinwise.core.document import Document, parse_document
 from pinwise.core.files import FileKind
 from pinwise.core.text import LineIndex, Span
 from pinwise.core.workspace import Workspace
-from tests.fakes import FakeIndex, FakeProject, rel, vuln
+from tests.fakes import FakeIndex, FakeProject, FakeRelease, rel, vuln
 
 T = TypeVar("T")
 
@@ -86,7 +86,7 @@ def corpus() -> list[tuple[str, FileKind, str]]:
 
 # A spread of releases that exercises every index rule: old pins, yanked and vulnerable releases, pre-releases
 # and Requires-Python limits.
-_RELEASES = [
+_RELEASES: list[FakeRelease | str] = [
     "0.9",
     "1.0.0",
     rel("1.1.0", vulns=(vuln("PYSEC-0001", fixed_in=("1.2.0",)),)),

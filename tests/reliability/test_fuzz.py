@@ -30,7 +30,7 @@ KINDS = st.sampled_from([FileKind.REQUIREMENTS, FileKind.PYPROJECT])
 
 # Any code point but surrogates (which a str from a UTF-8 file or an LSP message never holds): the astral
 # planes included, so that UTF-16 and code-point offsets differ.
-UNICODE = st.text(st.characters(exclude_categories=("Cs",)), max_size=200)
+UNICODE = st.text(st.characters(exclude_categories=["Cs"]), max_size=200)
 
 # Pieces that matter to either grammar, so random texts reach deep into the parsers.
 TOKENS = st.sampled_from(

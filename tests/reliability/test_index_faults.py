@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import pytest
 from lsprotocol import types
@@ -26,7 +27,7 @@ MAX_GROWTH = 60 * 1024 * 1024  # far below the 50 MB body plus its decoding, wer
 # (up to the 32 MB cap) while 15 others hold at most 2 MB each: ~64 MB at the peak, plus allocator slack that
 # RSS does not give back. Held bodies would cost gigabytes (they did: 800-1,500 MB before the fix).
 MAX_GROWTH_HUGE = 128 * 1024 * 1024
-Faults = list[tuple[str, dict[str, object]]]
+Faults = list[tuple[str, dict[str, Any]]]
 MIXED: Faults = [
     ("status", {"status": 500}),
     ("status", {"status": 503}),
@@ -66,7 +67,7 @@ async def test_index_faults_under_load(tmp_path: Path, faults: Faults) -> None:
         for number, project in enumerate(PROJECTS[10:], start=10):
             kind, options = faults[number % len(faults)]
             path = f"/simple/{project.canonical}/"
-            index.fault(path, kind, **options)  # type: ignore[arg-type]
+            index.fault(path, kind, **options)
             failing[number] = kind
         index.fault(f"/simple/{PROJECTS[-1].canonical}/", "hang")
         session = await start_session(tmp_path, index)

@@ -19,7 +19,7 @@ from packaging.version import Version
 from pinwise.core import fixes
 from pinwise.core.analysis.context import AnalysisSettings, build_context
 from pinwise.core.analysis.engine import index_findings, local_findings
-from pinwise.core.analysis.findings import TextEdit
+from pinwise.core.analysis.findings import Fix, TextEdit
 from pinwise.core.document import Document, parse_document
 from pinwise.core.files import FileKind
 from pinwise.core.model import Dependency, DependencyKind
@@ -82,7 +82,7 @@ def check_safe_edit(
     With ``intended``, each requirement an edit touched must satisfy ``intended(before, after)`` and every
     other requirement keeps its shape.
     """
-    after = check_fix(document, fixes.Fix("edits", tuple(edits)))
+    after = check_fix(document, Fix("edits", tuple(edits)))
     assert after.text.encode("utf-8") == bytes_applied(document.text, edits), (
         "bytes outside the edits changed"
     )

@@ -16,11 +16,11 @@ from pinwise.core.index.config import (
     PoetrySource,
     UvIndex,
     default_index_url,
-    expand_env,
     load_pip_config,
     pip_config_files,
     resolve_index_config,
 )
+from pinwise.core.requirements.parse import expand_env
 
 DEFAULT = default_index_url()
 A, B, C, D = (f"https://idx-{c}.example/simple/" for c in "abcd")

@@ -23,7 +23,13 @@ from pathlib import Path
 from typing import Protocol
 
 from pinwise.core.analysis.context import AnalysisSettings
-from pinwise.core.analysis.engine import index_findings, local_findings, merge_findings, whole_file_fix
+from pinwise.core.analysis.engine import (
+    CLI_SUGGESTIONS_WAIT,
+    index_findings,
+    local_findings,
+    merge_findings,
+    whole_file_fix,
+)
 from pinwise.core.analysis.findings import Finding
 from pinwise.core.document import Document
 from pinwise.core.files import FileKind, discover, read_dependency_file
@@ -174,7 +180,9 @@ async def _check_one(
     def on_progress(_found: list[Finding], done: int, total: int) -> None:
         progress.projects(shown, done, total)
 
-    remote = await index_findings(document, context, analysis, index, on_progress=on_progress)
+    remote = await index_findings(
+        document, context, analysis, index, on_progress=on_progress, suggestions_wait=CLI_SUGGESTIONS_WAIT
+    )
     dropped = 0
     if offline:
         kept = [finding for finding in remote if finding.code not in OFFLINE_CODES]

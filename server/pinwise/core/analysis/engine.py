@@ -43,10 +43,13 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 MAX_CONCURRENT_LOOKUPS = 16
-# How long an unknown package's finding waits for the project-name list its did-you-mean needs: the list
-# is usually loaded already (the server loads it at start-up, the cache keeps it a day); when it is not,
-# the finding is worth more now without suggestions than late with them.
+# How long an unknown package's finding waits for the project-name list its did-you-mean needs. In the
+# editor the list is usually loaded already (the server loads it at start-up, the cache keeps it a day),
+# the other findings are published meanwhile, and a finding is worth more now without suggestions than
+# late with them. The command line has nothing else to show and waits longer (``CLI_SUGGESTIONS_WAIT``): a
+# cold list from a large index takes several seconds.
 SUGGESTIONS_WAIT = 5.0
+CLI_SUGGESTIONS_WAIT = 30.0
 
 ProgressCallback = Callable[[list[Finding], int, int], None]
 
@@ -143,12 +146,13 @@ async def _check_project(
     canonical: str,
     dependencies: list[Dependency],
     stale: list[tuple[Dependency, Project]],
+    suggestions_wait: float,
 ) -> list[Finding]:
     lookup = await index.project(canonical)
     if lookup.status is LookupStatus.UNAVAILABLE:
         return rules.unavailable_findings(dependencies, lookup)
     if lookup.status is LookupStatus.NOT_FOUND or lookup.project is None:
-        names = await index.names_within(SUGGESTIONS_WAIT)
+        names = await index.names_within(suggestions_wait)
         return rules.unknown_package_findings(doc, dependencies, names)
     project = lookup.project
     if project.from_stale_cache:
@@ -171,6 +175,7 @@ async def index_findings(
     index: PackageIndex,
     *,
     on_progress: ProgressCallback | None = None,
+    suggestions_wait: float = SUGGESTIONS_WAIT,
 ) -> list[Finding]:
     """Findings that need the index, for every distinct project of ``doc``.
 
@@ -188,7 +193,9 @@ async def index_findings(
     async def one(canonical: str, dependencies: list[Dependency]) -> list[Finding]:
         async with semaphore:
             try:
-                return await _check_project(doc, ctx, settings, index, canonical, dependencies, stale)
+                return await _check_project(
+                    doc, ctx, settings, index, canonical, dependencies, stale, suggestions_wait
+                )
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # One project's failure must not hide the others' findings.

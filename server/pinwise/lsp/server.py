@@ -67,13 +67,22 @@ class OpenDocument:
     converted: dict[int, tuple[Finding, Any]] = field(default_factory=dict)
     converted_version: int | None = None
     converted_overrides: object = None
+    # The last merge, with the two lists it was made from (both are replaced, never changed in place).
+    merged: tuple[list[Finding], list[Finding], list[Finding]] | None = None
 
     @property
     def findings(self) -> list[Finding]:
+        """Local and index findings merged: the index pass repeats some local findings with better fixes,
+        and merging keeps one of each. Made once per pair of lists (publishing and every code-action
+        request ask for it)."""
+        merged = self.merged
+        if merged is not None and merged[0] is self.local_findings and merged[1] is self.index_findings:
+            return merged[2]
         from pinwise.core.analysis.engine import merge_findings
 
-        # The index pass repeats some local findings with better fixes; merging keeps one of each.
-        return merge_findings(self.local_findings, self.index_findings)
+        findings = merge_findings(self.local_findings, self.index_findings)
+        self.merged = (self.local_findings, self.index_findings, findings)
+        return findings
 
 
 class PinwiseServer(LanguageServer):

@@ -66,7 +66,7 @@ def code_actions(
     actions: list[types.CodeAction] = []
     seen: set[int] = set()
     if wanted("quickfix", only):
-        findings = doc.findings  # merged on each access: once per request, not once per diagnostic
+        findings = doc.findings
         by_key = {finding_key(f): f for f in findings}
         for diagnostic in params.context.diagnostics:
             finding = _finding_for(doc, findings, by_key, diagnostic)

@@ -42,6 +42,18 @@ TRANSLATIONS = [
     ("  >1.0  ", ">1.0"),
     ("1!2.0", "==1!2.0"),
     ("^1!2.0", ">=1!2.0,<1!3.0"),
+    # poetry-core's other spellings: "any version", x-wildcards, a wildcard after an ordering operator
+    # (dropped), and ~= with one part (the next minor).
+    ("x", ""),
+    ("X", ""),
+    ("*.*", ""),
+    ("v*", ""),
+    ("1.x", "==1.*"),
+    ("1.2.X", "==1.2.*"),
+    ("!=1.x", "!=1.*"),
+    (">=1.2.*", ">=1.2"),
+    ("<2.x", "<2"),
+    ("~=1", ">=1,<1.1"),
 ]
 
 
@@ -119,6 +131,7 @@ INVALID_CASES = [
     ("«^x»", "not a valid version"),
     ("«~1.*»", "not a valid version"),
     ("«>=*»", "'*'"),
+    ("«>=x»", "Invalid specifier"),
     ("«>=»", "Expected a version"),
     ("«>=1.0.0-»", "Invalid specifier"),
     (">=1 «(»", "Invalid specifier"),

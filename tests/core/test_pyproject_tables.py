@@ -224,6 +224,68 @@ def test_poetry_fields() -> None:
     assert (g.kind, u.kind) == (DependencyKind.VCS, DependencyKind.URL)
 
 
+@pytest.mark.parametrize(
+    ("table", "marker"),
+    [
+        # Poetry turns ``platform`` into a sys_platform marker and ANDs it with ``markers`` and ``python``.
+        ('{ version = "^1", platform = "linux" }', 'sys_platform == "linux"'),
+        ('{ version = "^1", platform = "!=win32" }', 'sys_platform != "win32"'),
+        (
+            '{ version = "^1", platform = "linux || darwin" }',
+            'sys_platform == "linux" or sys_platform == "darwin"',
+        ),
+        (
+            '{ version = "^1", platform = "!=win32, !=cygwin" }',
+            'sys_platform != "win32" and sys_platform != "cygwin"',
+        ),
+        ('{ version = "^1", platform = "*" }', None),
+        (
+            '{ version = "^1", markers = "os_name == \'posix\'", python = ">=3.9", platform = "darwin" }',
+            'os_name == "posix" and python_version >= "3.9" and sys_platform == "darwin"',
+        ),
+    ],
+)
+def test_poetry_platform(table: str, marker: str | None) -> None:
+    parsed = parse_pyproject(f"[tool.poetry.dependencies]\nfoo = {table}\n")
+    assert parsed.problems == []
+    assert [dep.marker for dep in parsed.dependencies] == [marker]
+
+
+def test_poetry_platform_alternatives_do_not_conflict() -> None:
+    # The shape of Poetry's documentation: one entry per platform, each with its own version.
+    text, spans = unmark(
+        '[tool.poetry.dependencies]\nfoo = [\n  { platform = "«p:darwin»", version = "^2.0" },\n'
+        '  { platform = "«p:linux»", version = "^1.0" },\n]\n'
+    )
+    parsed = parse_pyproject(text)
+    assert [(dep.specifier, dep.marker) for dep in parsed.dependencies] == [
+        (">=2.0,<3.0", 'sys_platform == "darwin"'),
+        (">=1.0,<2.0", 'sys_platform == "linux"'),
+    ]
+    assert [dep.marker_span for dep in parsed.dependencies] == spans["p"]
+
+
+def test_poetry_python_is_never_a_dependency() -> None:
+    parsed = parse_pyproject(
+        '[tool.poetry.dependencies]\nPython = "^3.9"\nrequests = "^2"\n'
+        '[tool.poetry.group.dev.dependencies]\npython = "^3.10"\npytest = "^8"\n'
+    )
+    assert [dep.name for dep in parsed.dependencies] == ["requests", "pytest"]
+    assert parsed.requires_python is not None and parsed.requires_python.raw == "^3.9"
+
+
+def test_poetry_file_dependency() -> None:
+    # poetry-core reads ``file`` (a local archive) after ``git`` and before ``path`` and ``url``.
+    text, spans = unmark('[tool.poetry.dependencies]\ndemo = { file = "«u:../dist/demo-0.1.0.zip»" }\n')
+    (demo,) = parse_pyproject(text).dependencies
+    assert (demo.kind, demo.url, demo.url_span, demo.specifier) == (
+        DependencyKind.PATH,
+        "../dist/demo-0.1.0.zip",
+        spans["u"][0],
+        "",
+    )
+
+
 def test_pep508_url_kinds() -> None:
     parsed = parse_pyproject(
         '[project]\ndependencies = ["a @ git+https://example.com/a.git", "b @ https://example.com/b.whl",'

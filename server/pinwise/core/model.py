@@ -71,7 +71,9 @@ class Dependency:
     translated clause points at the span of the written constraint it came from.
     """
 
-    span: Span  # the whole requirement text (for TOML: the string's content, or the key for a table form)
+    # The whole requirement: a requirements line, a TOML string's content, a Poetry entry (`name = …`),
+    # or, for one table of a Poetry multiple-constraints array, that table (`name_span` is the shared key).
+    span: Span
     kind: DependencyKind = DependencyKind.NAMED
     name: str | None = None
     name_span: Span | None = None

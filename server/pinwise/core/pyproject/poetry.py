@@ -34,6 +34,7 @@ __all__ = [
     "POETRY_UNION",
     "PoetryAlternative",
     "PoetryConstraint",
+    "platform_marker",
     "python_marker",
     "translate_poetry_constraint",
 ]
@@ -47,6 +48,9 @@ _OR = re.compile(r"[ \t]*\|\|?[ \t]*")
 _PART = re.compile(r"(?P<operator>\^|~=|~|===|==|!=|<>|>=|<=|>|<|=)?[ \t]*(?P<version>[^\s,|]*)")
 _SEPARATORS = re.compile(r"[\s,]*")
 _OPERATOR_ALIASES = {"=": "==", "<>": "!="}
+# poetry-core's "any version" forms (``*``, ``x``, ``X``, ``*.*``, ``v*``) and its release-series wildcards.
+_ANY_VERSION = re.compile(r"[vV]?[xX*](?:\.[xX*])*")
+_X_WILDCARD = re.compile(r"(v?\d+(?:\.\d+){0,2})(?:\.[xX*])+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,10 +153,21 @@ def _translate_part(text: str, match: re.Match[str], problems: list[Problem]) ->
 
     if not version:
         return invalid(f"Expected a version after {operator!r}")
-    if version == "*":
-        if operator:
-            return invalid(f"'*' (any version) cannot follow {operator!r}")
+    if version == "*" and operator:
+        return invalid(f"'*' (any version) cannot follow {operator!r}")
+    if not operator and _ANY_VERSION.fullmatch(version):
         return []
+    wildcard = _X_WILDCARD.fullmatch(version)
+    if wildcard is not None:
+        # poetry-core's wildcards: "1.2.x", "1.*" mean the release series for ==, != and no operator; after
+        # an ordering operator the wildcard is dropped (">=1.2.*" is ">=1.2").
+        if operator in ("", "=", "==", "!="):
+            return [clause(_OPERATOR_ALIASES.get(operator, operator) or "==", wildcard[1] + ".*")]
+        if operator in (">=", ">", "<=", "<"):
+            version = wildcard[1]
+    if operator == "~=" and (single := parse_version(version)) is not None and len(single.release) == 1:
+        # PEP 440 needs two parts after ~=; poetry-core reads "~=1" as ">=1,<1.1" (the next minor).
+        return [clause(">=", version), clause("<", _format_bound(single, [single.release[0], 1]))]
     if operator in ("^", "~"):
         parsed = parse_version(version)
         if parsed is None:
@@ -224,3 +239,38 @@ def python_marker(constraint: PoetryConstraint) -> str | None:
     return " or ".join(
         f"({alternative})" if " and " in alternative else alternative for alternative in alternatives
     )
+
+
+_GENERIC_OR = re.compile(r"\s*\|\|?\s*")
+_GENERIC_AND = re.compile(r"\s*,\s*")
+# poetry-core's generic constraint (``constraints/generic/parser.py``): an optional ``==``/``=``/``!=`` and a
+# value without spaces.
+_GENERIC_CLAUSE = re.compile(r"(!=|==?=?)?\s*(\S+?)\s*")
+
+
+def platform_marker(text: str) -> str | None:
+    """The marker Poetry derives from a dependency's ``platform = "…"``: ``sys_platform`` compared with
+    each value (``linux``, ``!=win32``, ``linux || darwin``, ``!=win32, !=cygwin``). None for ``*`` (any
+    platform) or text that is not a platform constraint; Poetry ANDs the result with ``markers`` and
+    ``python``. Hand-written because packaging has no parser for Poetry's generic constraints."""
+    text = text.strip()
+    if text == "*" or not text:
+        return None
+    alternatives: list[str] = []
+    for alternative in _GENERIC_OR.split(text):
+        terms: list[str] = []
+        for part in _GENERIC_AND.split(alternative):
+            match = _GENERIC_CLAUSE.fullmatch(part)
+            if match is None or '"' in match[2]:
+                return None
+            if match[2] == "*":
+                terms = []
+                break
+            operator = "!=" if match[1] == "!=" else "=="
+            terms.append(f'sys_platform {operator} "{match[2]}"')
+        if not terms:
+            return None  # one alternative allows any platform, so the whole constraint does
+        alternatives.append(" and ".join(terms))
+    if len(alternatives) == 1:
+        return alternatives[0]
+    return " or ".join(f"({a})" if " and " in a else a for a in alternatives)

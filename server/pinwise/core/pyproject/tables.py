@@ -54,7 +54,12 @@ from pinwise.core.pep508 import (
     parse_pep508_within,
     parse_specifier_clauses,
 )
-from pinwise.core.pyproject.poetry import POETRY_UNION, python_marker, translate_poetry_constraint
+from pinwise.core.pyproject.poetry import (
+    POETRY_UNION,
+    platform_marker,
+    python_marker,
+    translate_poetry_constraint,
+)
 from pinwise.core.pyproject.scan import (
     KeyPart,
     TomlArray,
@@ -428,8 +433,11 @@ class _Extractor:
         if table is None:
             return
         for name, key, value in table.items():
-            if section == "tool.poetry.dependencies" and name == "python":
-                self.poetry_python(value)
+            if name.lower() == "python":
+                # poetry-core skips "python" in every group, in any case; only the main group's is the
+                # project's Python requirement.
+                if section == "tool.poetry.dependencies":
+                    self.poetry_python(value)
                 continue
             if not _PROJECT_NAME.fullmatch(name):
                 self.problem(INVALID_NAME, f"{name!r} is not a valid project name", key.name_span)
@@ -546,11 +554,27 @@ class _Extractor:
                 marker_spans.append(python.content_span)
         elif python is not None:
             self.problem(INVALID_VALUE, "python must be a version constraint string", python.span)
+        platform = table.entries.get("platform")
+        if isinstance(platform, TomlString):
+            platform_text = platform_marker(platform.value)
+            if platform_text is not None:
+                markers.append(platform_text)
+                marker_spans.append(platform.content_span)
+            elif platform.value.strip() not in ("", "*"):
+                self.problem(
+                    INVALID_VALUE,
+                    "platform must be a platform name such as linux, darwin or win32",
+                    platform.content_span,
+                )
+        elif platform is not None:
+            self.problem(INVALID_VALUE, "platform must be a string", platform.span)
         if markers:
             dependency.marker = _join_markers(markers)
             dependency.marker_span = marker_spans[0]
+        # poetry-core's order: git, then file (a local archive), path, url.
         for kind_key, kind in (
             ("git", DependencyKind.VCS),
+            ("file", DependencyKind.PATH),
             ("path", DependencyKind.PATH),
             ("url", DependencyKind.URL),
         ):

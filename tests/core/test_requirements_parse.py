@@ -302,6 +302,10 @@ W = Severity.WARNING
         ("bad «name»", "invalid-requirement", Severity.ERROR),
         ("https://x.org/«nope.whl»", "invalid-wheel-filename", Severity.ERROR),
         ("git+https://x.org/r.git#egg=«a b»", "invalid-egg-fragment", Severity.ERROR),
+        # pip 25+ reads the fragment of "name @ URL" too, and rejects extras in it.
+        ("a @ git+https://x.org/r.git@main#egg=«a[x,y]»", "invalid-egg-fragment", Severity.ERROR),
+        ("a @ https://x.org/a-1.0.tar.gz#egg=«» ; os_name == 'nt'", "invalid-egg-fragment", Severity.ERROR),
+        ('-e "a @ git+https://x.org/r.git#egg=«a[x]»"', "invalid-egg-fragment", Severity.ERROR),
         ("-e «https://x.org/f.tar.gz»", "invalid-editable", Severity.ERROR),
         ("-e «git+https://x.org/r.git»", "missing-name", Severity.ERROR),
         ("foo==1 «# note \\↵bar==2»", "comment-continuation", W),

@@ -762,6 +762,7 @@ def _requirement_dependency(
             problems.extend(pep508_problems)
             if dependency is not None and dependency.url is not None:
                 dependency.kind = _kind_of_url(dependency.url)
+                _check_named_url_egg(dependency, problems)
     if cut >= 0 and dependency is not None:
         marker_start = cut + len(separator)
         dependency.span = Span(dependency.span.start, hi)
@@ -803,6 +804,19 @@ def _name_from_egg(egg: re.Match[str], base: int, dependency: Dependency, proble
         problems.append(
             Problem("invalid-egg-fragment", f"The #egg= fragment {name!r} is not a valid project name", span)
         )
+
+
+def _check_named_url_egg(dependency: Dependency, problems: list[Problem]) -> None:
+    """pip (25 and later) rejects a ``name @ URL`` whose ``#egg=`` fragment is not a bare project name, such
+    as ``#egg=name[extra]``: the name comes from before the ``@``, but the fragment is still read."""
+    url, url_span = dependency.url, dependency.url_span
+    if url is None or url_span is None:
+        return
+    egg = _EGG_FRAGMENT.search(url)
+    if egg is not None and not _PROJECT_NAME.match(egg.group(1)):
+        span = Span(url_span.start + egg.start(1), url_span.start + egg.end(1))
+        message = f"The #egg= fragment {egg.group(1)!r} is not a valid project name"
+        problems.append(Problem("invalid-egg-fragment", message, span))
 
 
 def _name_from_filename(text: str, end: int, dependency: Dependency, problems: list[Problem]) -> None:
@@ -893,6 +907,7 @@ def _editable_dependency(text: str, lo: int, hi: int) -> tuple[Dependency | None
             dependency.kind = _kind_of_url(dependency.url or "")
             if dependency.kind is DependencyKind.URL:
                 problems.append(_not_editable(body, Span(lo, hi)))
+            _check_named_url_egg(dependency, problems)
             return dependency, problems
     path_hi = hi
     match = _PATH_EXTRAS.fullmatch(text, lo, hi)

@@ -384,3 +384,15 @@ def test_odd_input_never_raises_and_keeps_spans_inside(text: str) -> None:
     for problem in parsed.problems:
         assert 0 <= problem.span.start <= problem.span.end <= len(text)
     assert all(p.code != "internal-error" for p in parsed.problems)
+
+
+def test_an_archive_name_is_read_from_its_own_line() -> None:
+    # The file name starts after the last "/" of the line itself, not of the text before it.
+    text = "# built from a/b\nsetuptools-2.2.tar.gz\nC:\\dist\\c-3.0.zip\n"
+    parsed = parse_requirements(text, "/p/requirements.txt")
+    assert [
+        (d.name, d.specifier, d.name_span.text(text) if d.name_span else None) for d in parsed.dependencies
+    ] == [
+        ("setuptools", "==2.2", "setuptools"),
+        ("c", "==3.0", "c"),
+    ]

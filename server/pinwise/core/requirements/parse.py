@@ -786,7 +786,7 @@ def _url_dependency(text: str, lo: int, hi: int, problems: list[Problem]) -> Dep
             path_end = found
     path = url[:path_end].rstrip("/")
     if path.lower().endswith(".whl"):
-        _name_from_filename(text, lo + len(path), dependency, problems)
+        _name_from_filename(text, lo, lo + len(path), dependency, problems)
         return dependency
     egg = _EGG_FRAGMENT.search(url)
     if egg is not None:
@@ -819,9 +819,12 @@ def _check_named_url_egg(dependency: Dependency, problems: list[Problem]) -> Non
         problems.append(Problem("invalid-egg-fragment", message, span))
 
 
-def _name_from_filename(text: str, end: int, dependency: Dependency, problems: list[Problem]) -> None:
-    """Name and version from the wheel or sdist file name that ends at ``end`` (pip does it for wheels)."""
-    start = max(text.rfind("/", 0, end), text.rfind("\\", 0, end)) + 1
+def _name_from_filename(
+    text: str, lo: int, end: int, dependency: Dependency, problems: list[Problem]
+) -> None:
+    """Name and version from the wheel or sdist file name that ends at ``end``, in the path or URL that
+    starts at ``lo`` (pip does it for wheels)."""
+    start = max(text.rfind("/", lo, end) + 1, text.rfind("\\", lo, end) + 1, lo)
     filename = text[start:end]
     if filename.lower().endswith(".whl"):
         try:
@@ -872,7 +875,7 @@ def _path_dependency(text: str, lo: int, hi: int, problems: list[Problem]) -> De
         extras_span=extras_span,
     )
     if _is_archive(text[lo:path_hi]):
-        _name_from_filename(text, path_hi, dependency, problems)
+        _name_from_filename(text, lo, path_hi, dependency, problems)
     return dependency
 
 

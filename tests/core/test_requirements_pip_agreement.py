@@ -28,7 +28,12 @@ from pip._internal.req.constructors import parse_editable, parse_req_from_line  
 from pinwise.core.model import DependencyKind, Severity  # noqa: E402
 from pinwise.core.requirements import OptionItem, OptionUse, RequirementItem, parse_requirements  # noqa: E402
 from pinwise.core.requirements.includes import resolve_includes  # noqa: E402
-from pinwise.core.requirements.options import FILE_OPTIONS, OptionScope  # noqa: E402
+from pinwise.core.requirements.options import (  # noqa: E402
+    FILE_OPTIONS,
+    KNOWN_FEATURES,
+    RETIRED_FEATURES,
+    OptionScope,
+)
 
 DATA = Path(__file__).parent / "data" / "requirements"
 
@@ -166,6 +171,14 @@ def test_option_table_matches_pip() -> None:
     assert scoped == {"--hash", "--config-settings"}
 
 
+def test_features_match_pip() -> None:
+    # pip refuses the file for a --use-feature it does not have, so the list must be the installed pip's.
+    from pip._internal.cli import cmdoptions
+
+    assert set(KNOWN_FEATURES) == set(cmdoptions.use_new_feature().choices or ())
+    assert not set(RETIRED_FEATURES) & set(KNOWN_FEATURES)
+
+
 # ---- tricky lines, one at a time ---------------------------------------------------------------------------
 
 TRICKY_LINES = [
@@ -213,19 +226,14 @@ TRICKY_LINES = [
     "foo==1 --hash 'sha256:abc",
     "-e . -C novalue",
     "--use-feature time-travel",
+    "--use-feature=2020-resolver",
+    "foo==1 --install-option=--x",
     "foo==1 --global-option=--x",
     "-e https://x.org/f.tar.gz",
     "-e git+https://x.org/r.git",
     "git+https://x.org/r.git#egg=a b",
     "https://x.org/nope.whl",
 ]
-
-
-# Lines the installed pip rejects where we only warn, because other pip versions accept them.
-ONLY_WARNED = {
-    "--use-feature time-travel": "unknown-feature",
-    "foo==1 --global-option=--x": "removed-option",
-}
 
 
 @pytest.mark.parametrize("text", TRICKY_LINES)
@@ -249,10 +257,7 @@ def test_pip_agrees_on_tricky_lines(text: str, tmp_path: Path, session: PipSessi
         InvalidWheelFilename,
         pip_req_file.OptionParsingError,
     ):
-        if text in ONLY_WARNED:
-            assert [(p.code, p.severity) for p in parsed.problems] == [(ONLY_WARNED[text], Severity.WARNING)]
-        else:
-            assert errors, "pip rejects this, so should we"
+        assert errors, "pip rejects this, so should we"
         return
     # pip accepted it; we may only warn (a few of our errors are pip's install-time errors, judged later).
     assert errors == [], [(p.code, p.message) for p in errors]

@@ -21,6 +21,7 @@ __all__ = [
     "FILE_OPTIONS",
     "KNOWN_FEATURES",
     "OPTIONS_BY_NAME",
+    "RETIRED_FEATURES",
     "OptionScope",
     "OptionSpec",
     "ShellSplitError",
@@ -96,7 +97,9 @@ for _spec in FILE_OPTIONS:
 _CURRENT_LONG_NAMES = tuple(sorted(name for name, spec in OPTIONS_BY_NAME.items() if not spec.removed))
 
 ALLOWED_HASH_ALGORITHMS = ("sha256", "sha384", "sha512")
-# ``--use-feature`` choices of recent pips (they change between releases, so an unknown one only warns).
+# ``--use-feature`` choices of current pip (a test compares them with the installed pip's). pip refuses the
+# whole file for any other, so an unknown feature is an error like an unknown option; a project that still
+# uses an older pip can lower the severity of ``unknown-feature``.
 KNOWN_FEATURES = (
     "fast-deps",
     "inprocess-build-deps",
@@ -104,9 +107,12 @@ KNOWN_FEATURES = (
     "truststore",
     "no-binary-enable-wheel-cache",
     "build-constraint",
-    "resolvelib",
-    "2020-resolver",
 )
+# Features older pips accepted and current pip refuses, with what became of them.
+RETIRED_FEATURES = {
+    "2020-resolver": "the 2020 resolver has been pip's default since 20.3",
+    "resolvelib": "the resolvelib resolver is pip's default",
+}
 
 
 def match_long_option(written: str) -> tuple[OptionSpec | None, list[str]]:

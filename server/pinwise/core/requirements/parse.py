@@ -43,9 +43,9 @@ Problem codes:
 ``missing-option-value``, ``unexpected-option-value``, ``invalid-option-value``
     an option's argument is missing, not allowed, or malformed (``--hash``, ``--config-settings``).
 ``unknown-feature``
-    ``--use-feature`` with a name recent pips do not know (a warning: the list changes between releases).
+    ``--use-feature`` with a name current pip does not have; pip refuses the file.
 ``removed-option``
-    ``--global-option`` / ``--install-option``, which current pip rejects (a warning).
+    ``--global-option`` / ``--install-option``, which pip 23.1 and later refuse, with the whole file.
 ``invalid-quoting``
     the options part has an unclosed quote or a dangling backslash; pip rejects the line.
 ``ignored-option``, ``ignored-argument``, ``hash-without-requirement``
@@ -87,6 +87,7 @@ from pinwise.core.requirements.model import (
 from pinwise.core.requirements.options import (
     ALLOWED_HASH_ALGORITHMS,
     KNOWN_FEATURES,
+    RETIRED_FEATURES,
     OptionScope,
     OptionSpec,
     ShellSplitError,
@@ -525,20 +526,23 @@ class _Parser:
         self._problem("ignored-option", message, option.use.span, Severity.WARNING)
 
     def _check_value(self, option: _ReadOption) -> None:
+        # pip refuses the whole file for either, so both are errors (current pip is the judge).
         if option.spec.name == "--use-feature" and option.use.value not in KNOWN_FEATURES:
             assert option.use.value_span is not None
+            retired = RETIRED_FEATURES.get(option.use.value or "")
+            reason = f": {retired}" if retired else f" (known: {', '.join(KNOWN_FEATURES)})"
             self._problem(
                 "unknown-feature",
-                f"Unknown pip feature {option.use.value!r} (known: {', '.join(KNOWN_FEATURES)})",
+                f"pip has no feature {option.use.value!r}{reason}",
                 option.use.value_span,
-                Severity.WARNING,
+                Severity.ERROR,
             )
         elif option.spec.removed:
             self._problem(
                 "removed-option",
-                f"{option.spec.name} is no longer supported by pip",
+                f"pip no longer accepts {option.spec.name} (removed in pip 23.1) and refuses the whole file",
                 option.use.name_span,
-                Severity.WARNING,
+                Severity.ERROR,
             )
 
     # ---- requirement lines ---------------------------------------------------------------------------

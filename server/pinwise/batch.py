@@ -124,7 +124,7 @@ async def check_files(
     report_progress: RunProgress = progress or NoProgress()
     found = list(discover(paths))
     report_progress.files_found(len(found))
-    workspace = Workspace()
+    workspace = Workspace(run_folder=Path.cwd())
     service = _service(settings, cache_dir) if index_factory is None else None
     make_index: IndexFactory = index_factory or (lambda doc, includes: _client(service, doc, includes))
     semaphore = asyncio.Semaphore(MAX_CONCURRENT_FILES)
@@ -253,7 +253,7 @@ async def fix_files(
     """Compute the fixed text of every dependency file under ``paths`` (nothing is written here)."""
     settings = index_settings or IndexSettings()
     analysis = analysis_settings or AnalysisSettings()
-    workspace = Workspace()
+    workspace = Workspace(run_folder=Path.cwd())
     service = _service(settings, cache_dir) if index_factory is None else None
     make_index: IndexFactory = index_factory or (lambda doc, includes: _client(service, doc, includes))
     semaphore = asyncio.Semaphore(MAX_CONCURRENT_FILES)

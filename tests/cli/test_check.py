@@ -177,3 +177,22 @@ def test_examples_parse_cleanly_through_the_console_script() -> None:
     ]
     syntax = [f for file in document["files"] for f in file["findings"] if f["severity"] == "error"]
     assert syntax == []
+
+
+def test_local_paths_are_looked_for_where_pip_runs(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # pip resolves "-e ./pkg" in requirements/dev.txt against the folder it runs in: the current folder.
+    write_tree(tmp_path, {"pkg/setup.py": "", "requirements/dev.txt": "-e ./pkg\n-e ./gone\n"})
+    cwd = os.getcwd()
+    os.chdir(tmp_path)
+    try:
+        code = main(["check", "--offline", "--select", "path-", "requirements/dev.txt"])
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr().out
+    assert out.splitlines() == [
+        f"requirements/dev.txt:2:4: warning path-not-found ./gone does not exist (looked for "
+        f"{tmp_path / 'requirements' / 'gone'} or {tmp_path / 'gone'})"
+    ]
+    assert code == 0

@@ -58,6 +58,8 @@ SYNTAX_CASES = [
         '[project]\nname = "x"\ndependencies = ["«é😀»", "flask«>=»"]\n',
         "invalid-requirement",
     ),
+    # A local path that names nothing (the workspace folder, where pip would run, has no "pkg" either).
+    ("requirements.txt", "-e «./pkg»\nrequests==2.31.0\n", "path-not-found"),
 ]
 
 

@@ -52,9 +52,13 @@ class Workspace:
         read_text: Callable[[Path], str | None] = read_dependency_text,
         *,
         root: str | Path | None = None,
+        run_folder: str | Path | None = None,
     ) -> None:
         self._read_text = read_text
         self.root = absolute(root) if root is not None else None
+        # Where pip would run, for a requirements file's relative paths: the workspace folder in the editor,
+        # the current folder on the command line.
+        self.run_folder = absolute(run_folder) if run_folder is not None else self.root
         self._open: dict[Path, Document] = {}
         self._files: dict[Path, _Cached] = {}
 
@@ -98,6 +102,14 @@ class Workspace:
         document = parse_document(text, key, kind) if text is not None else None
         self._files[key] = _Cached(mtime, document)
         return document
+
+    @staticmethod
+    def path_exists(path: Path) -> bool:
+        """Whether a local path requirement's file or folder exists (a stat; never raises)."""
+        try:
+            return path.exists()
+        except (OSError, ValueError):  # a name too long, a NUL byte: nothing of that name exists
+            return False
 
     def include_graph(self, document: Document) -> IncludeGraph | None:
         """The ``-r`` / ``-c`` graph of a requirements document (None for a pyproject or a pathless one)."""

@@ -357,3 +357,44 @@ def test_a_rejected_requirement_gets_its_syntax_error_only() -> None:
         settings=APP,
         only={"invalid-requirement", "unpinned"},
     )
+
+
+# -- local paths ---------------------------------------------------------------------------------------------
+
+# The tree each case sees: the project at /p (pip runs there), its requirements in /p/requirements/.
+PATH_TREE = ["p/pkg/setup.py", "p/requirements/local/setup.py", "p/dist/a-1.0.tar.gz", "lib/setup.py"]
+
+PATH_CASES = [
+    # Relative paths: found under the file's folder or the folder pip runs in (either is enough).
+    ("requirements/dev.txt", "-e ../pkg\n-e ./local\n-e ./pkg\n", []),
+    (
+        "requirements/dev.txt",
+        "-e «./nowhere»\n«../dist/b-1.0.tar.gz»\n",
+        ["./nowhere", "../dist/b-1.0.tar.gz"],
+    ),
+    ("requirements/dev.txt", "dist/a-1.0.tar.gz\n«missing-2.0.tar.gz»\n", ["missing-2.0.tar.gz"]),
+    # file: URLs, absolute ones, #egg= fragments and extras.
+    ("requirements.txt", "-e file:../lib#egg=lib\n«file:///nowhere/x»\n./pkg[test]\n", ["file:///nowhere/x"]),
+    # What cannot be judged here is left alone: variables, other machines, Windows paths elsewhere.
+    ("requirements.txt", "-e ${HOME}/x\nfile://server/share/x\nC:\\src\\x\n", []),
+    # pyproject.toml: relative to the project file only.
+    (
+        "pyproject.toml",
+        '[tool.poetry.dependencies]\nl = { path = "../lib" }\nm = { path = "«../gone»" }\n',
+        ["../gone"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "marked", "messages"), PATH_CASES)
+def test_path_not_found(tmp_path: Path, name: str, marked: str, messages: list[str]) -> None:
+    from pinwise.core.analysis.rules import path_findings
+
+    for file in PATH_TREE:
+        (tmp_path / file).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / file).write_text("", encoding="utf-8")
+    text, spans = strip_markers(marked)
+    document = parse_document(text, tmp_path / "p" / name)
+    found = path_findings(document, tmp_path / "p", Workspace.path_exists)
+    assert [(f.code, f.span) for f in found] == [("path-not-found", span) for span in spans]
+    assert [f.message.split(" does not exist")[0] for f in found] == messages

@@ -104,6 +104,13 @@ _TABLE: tuple[tuple[str, Severity, Category, bool, str], ...] = (
     # Includes.
     ("include-not-found", E, _INC, False, "A file named by -r / -c cannot be read."),
     ("include-cycle", E, _INC, False, "A file includes itself, directly or through others."),
+    (
+        "path-not-found",
+        W,
+        _INC,
+        False,
+        "A local path requirement names a file or folder that does not exist.",
+    ),
     # Policy.
     ("unpinned", W, _P, False, "No exact pin (application) or no version constraint at all (library)."),
     ("no-upper-bound", H, _P, False, "A library requirement with only lower bounds."),

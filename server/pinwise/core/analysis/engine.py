@@ -95,6 +95,8 @@ def local_findings(
     found: list[Finding] = []
     found += rules.parse_findings(doc)
     found += rules.include_findings(doc, graph)
+    if workspace is not None:
+        found += rules.path_findings(doc, workspace.run_folder, workspace.path_exists)
     found += rules.policy_findings(doc, ctx)
     found += rules.duplicate_findings(doc, graph)
     found += rules.installed_findings(doc, ctx)

@@ -32,8 +32,12 @@ from __future__ import annotations
 
 import difflib
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+import os
+import re
+import urllib.parse
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
 from packaging.utils import canonicalize_name
@@ -66,6 +70,7 @@ __all__ = [
     "include_findings",
     "installed_findings",
     "parse_findings",
+    "path_findings",
     "policy_findings",
     "project_findings",
     "stale_cache_finding",
@@ -76,6 +81,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 _POLICY_EXEMPT_SECTIONS = ("build-system.requires",)
+_WINDOWS_PATH = re.compile(r"[A-Za-z]:[\\/]|\\\\")
 _INSTALLED_SECTIONS = ("requirements", "project.dependencies", "tool.poetry.dependencies")
 
 
@@ -148,6 +154,64 @@ def include_findings(document: Document, graph: IncludeGraph | None) -> list[Fin
         _finding(problem.code, problem.message, problem.span, severity=problem.severity)
         for problem in graph.problems.get(graph.root, [])
     ]
+
+
+def path_findings(
+    document: Document, run_folder: Path | None, exists: Callable[[Path], bool]
+) -> list[Finding]:
+    """``path-not-found``: a local path requirement (a folder, an archive, ``-e path``, a ``file:`` URL) that
+    names nothing on disk, which pip fails on when it installs.
+
+    pip resolves a requirements file's relative paths against the folder it runs in, not the file's own, so
+    such a path counts as found when it exists under either the file's folder or ``run_folder`` (the
+    workspace folder in the editor, the current folder on the command line). Poetry's and PEP 621's paths
+    are relative to the ``pyproject.toml``. Paths with ``${VAR}``, and Windows paths on other systems, are
+    left alone: they cannot be judged here.
+    """
+    if document.path is None:
+        return []
+    folder = document.path.parent
+    in_requirements_file = document.requirements is not None
+    found: list[Finding] = []
+    for dependency in document.dependencies:
+        if dependency.kind is not DependencyKind.PATH or not dependency.url or dependency.url_span is None:
+            continue
+        local = _local_path(dependency.url)
+        if local is None:
+            continue
+        if local.is_absolute():
+            candidates = [local]
+        else:
+            candidates = [folder / local]
+            if in_requirements_file and run_folder is not None and run_folder != folder:
+                candidates.append(run_folder / local)
+        if any(exists(candidate) for candidate in candidates):
+            continue
+        where = " or ".join(str(candidate) for candidate in candidates)
+        found.append(
+            _finding(
+                "path-not-found",
+                f"{dependency.url} does not exist (looked for {where})",
+                dependency.url_span,
+            )
+        )
+    return found
+
+
+def _local_path(written: str) -> Path | None:
+    """The local path a path requirement names, or None when it cannot be judged on this machine."""
+    if "${" in written:
+        return None
+    text = written
+    if text.lower().startswith("file:"):
+        parts = urllib.parse.urlsplit(text)
+        if parts.netloc not in ("", "localhost"):
+            return None  # a share on another machine
+        text = urllib.parse.unquote(parts.path)
+    elif _WINDOWS_PATH.match(text) and os.name != "nt":
+        return None
+    text = text.split("#", 1)[0] if "#egg=" in text else text
+    return Path(text) if text else None
 
 
 def policy_findings(

@@ -303,6 +303,18 @@ W = Severity.WARNING
         ("bad «name»", "invalid-requirement", Severity.ERROR),
         ("https://x.org/«nope.whl»", "invalid-wheel-filename", Severity.ERROR),
         ("git+https://x.org/r.git#egg=«a b»", "invalid-egg-fragment", Severity.ERROR),
+        # Option values pip's parser refuses wherever the option stands (the whole file fails).
+        ("«--global-option»=--no-user-cfg", "removed-option", Severity.ERROR),
+        ("-r other.txt «--global-option»=x", "removed-option", Severity.ERROR),
+        ("--hash=«md5»:0123", "invalid-option-value", Severity.ERROR),
+        ("-e ./pkg --hash=«md5»:0123", "invalid-option-value", Severity.ERROR),
+        ("-r other.txt --hash=«0123»", "invalid-option-value", Severity.ERROR),
+        ("-r other.txt -C «novalue»", "invalid-option-value", Severity.ERROR),
+        ("foo==1.0 --use-feature=«2020-resolver»", "unknown-feature", Severity.ERROR),
+        # Lines pip reads as paths although they are no such thing.
+        ("-e «git+git@github.com:org/repo.git@v1.0#egg=repo»", "invalid-editable", Severity.ERROR),
+        ("«>>>>>>> origin/main»", "invalid-requirement", Severity.ERROR),
+        ("«<<<<<<< HEAD»", "invalid-requirement", Severity.ERROR),
         # pip 25+ reads the fragment of "name @ URL" too, and rejects extras in it.
         ("a @ git+https://x.org/r.git@main#egg=«a[x,y]»", "invalid-egg-fragment", Severity.ERROR),
         ("a @ https://x.org/a-1.0.tar.gz#egg=«» ; os_name == 'nt'", "invalid-egg-fragment", Severity.ERROR),
@@ -397,3 +409,27 @@ def test_an_archive_name_is_read_from_its_own_line() -> None:
         ("setuptools", "==2.2", "setuptools"),
         ("c", "==3.0", "c"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("line", "name", "specifier", "name_text"),
+    [
+        # pip percent-decodes a URL's file name (Link.filename); spans stay on the text as written.
+        (
+            "https://127.0.0.1/whl/torch-2.0.1%2Bcu118-cp310-cp310-linux_x86_64.whl",
+            "torch",
+            "==2.0.1+cu118",
+            "torch",
+        ),
+        ("https://127.0.0.1/foo%5Fbar-1.0-py3-none-any.whl", "foo_bar", "==1.0", "foo%5Fbar"),
+        ("file:foo-1.0-py3-none-any.whl", "foo", "==1.0", "foo"),
+        # pip's wheel test is case-sensitive: this is an unnamed URL requirement.
+        ("https://127.0.0.1/FOO-1.0-py3-none-any.WHL", None, "", None),
+    ],
+)
+def test_wheel_names_in_urls(line: str, name: str | None, specifier: str, name_text: str | None) -> None:
+    parsed = parse_requirements(line + "\n", "/p/requirements.txt")
+    assert parsed.problems == []
+    (dependency,) = parsed.dependencies
+    shown = dependency.name_span.text(line) if dependency.name_span is not None else None
+    assert (dependency.name, dependency.specifier, shown) == (name, specifier, name_text)

@@ -23,7 +23,11 @@ from pip._internal.exceptions import (  # noqa: E402
     RequirementsFileParseError,
 )
 from pip._internal.network.session import PipSession  # noqa: E402
-from pip._internal.req.constructors import parse_editable, parse_req_from_line  # noqa: E402
+from pip._internal.req.constructors import (  # noqa: E402
+    install_req_from_parsed_requirement,
+    parse_editable,
+    parse_req_from_line,
+)
 
 from pinwise.core.model import DependencyKind, Severity  # noqa: E402
 from pinwise.core.requirements import OptionItem, OptionUse, RequirementItem, parse_requirements  # noqa: E402
@@ -227,6 +231,13 @@ TRICKY_LINES = [
     "-e . -C novalue",
     "--use-feature time-travel",
     "--use-feature=2020-resolver",
+    "--global-option=--no-user-cfg",
+    "--hash=md5:0123",
+    "-r other.txt -C novalue",
+    "foo==1.0 --use-feature=2020-resolver",
+    "foo @ git+https://x.org/foo.git@main#egg=foo[bar]",
+    "https://x.org/torch-2.0.1%2Bcu118-cp310-cp310-linux_x86_64.whl",
+    "https://x.org/FOO-1.0-py3-none-any.WHL",
     "foo==1 --install-option=--x",
     "foo==1 --global-option=--x",
     "-e https://x.org/f.tar.gz",
@@ -249,7 +260,8 @@ def test_pip_agrees_on_tricky_lines(text: str, tmp_path: Path, session: PipSessi
                 if pip_line.is_editable:
                     parse_editable(pip_line.requirement)
                 elif os.path.sep not in pip_line.requirement.split(";")[0] or "://" in pip_line.requirement:
-                    parse_req_from_line(pip_line.requirement, None)
+                    # What pip builds before it installs (it reads a named URL's #egg= there).
+                    install_req_from_parsed_requirement(pip_req_file.handle_requirement_line(pip_line))
     except (
         RequirementsFileParseError,
         InstallationError,

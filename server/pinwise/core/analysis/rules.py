@@ -172,9 +172,13 @@ def path_findings(
         return []
     folder = document.path.parent
     in_requirements_file = document.requirements is not None
+    # A line pip rejects already has its error (an scp-like git address, say); "not found" adds nothing.
+    errors = [p.span for p in document.problems if p.severity >= Severity.ERROR]
     found: list[Finding] = []
     for dependency in document.dependencies:
         if dependency.kind is not DependencyKind.PATH or not dependency.url or dependency.url_span is None:
+            continue
+        if any(dependency.span.start <= error.start <= dependency.span.end for error in errors):
             continue
         local = _local_path(dependency.url)
         if local is None:

@@ -107,6 +107,9 @@ _COMMENT = re.compile(r"(?:^|\s+)#")
 _COMMENT_LINE = re.compile(r"\s*#")
 _ENV_VAR = re.compile(r"\$\{([A-Z0-9_]+)\}")
 _EGG_FRAGMENT = re.compile(r"[#&]egg=([^&]*)")
+# Not pip's: the lines pip reads as paths although their author meant something else.
+_CONFLICT_MARKER = re.compile(r"(?:<{7}|={7}|>{7})(?:[ \t]|$)")
+_SCP_ADDRESS = re.compile(r"(?:(?P<vcs>git|hg|svn|bzr)\+)?(?P<user>[\w.-]+)@(?P<host>[\w.-]+):(?!//)")
 _PROJECT_NAME = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])$", re.IGNORECASE)
 # pip's strip_extras pattern, ``^(.+)(\[[^\]]+\])$``, used with fullmatch so that it can run in place.
 _PATH_EXTRAS = re.compile(r"(.+)(\[[^\]]+\])", re.DOTALL)
@@ -498,14 +501,20 @@ class _Parser:
         for option in options:
             spec = option.spec
             effective = True
+            # An invalid value is an error wherever the option stands; "pip ignores it" would say too little.
+            invalid = self._invalid_value(option, logical)
             if include is not None and option is not include:
                 effective = False
-                self._ignored(
-                    option, f"pip ignores {option.use.written} on a line that includes {include.use.value}"
-                )
+                if not invalid:
+                    self._ignored(
+                        option,
+                        f"pip ignores {option.use.written} on a line that includes {include.use.value}",
+                    )
             elif spec.scope is OptionScope.REQUIREMENT:
                 effective = False
-                if spec.name == "--hash":
+                if invalid:
+                    pass
+                elif spec.name == "--hash":
                     self._problem(
                         "hash-without-requirement",
                         "This line has --hash but no requirement; pip ignores it",
@@ -516,8 +525,6 @@ class _Parser:
                     self._ignored(
                         option, f"{option.use.written} applies to a requirement; pip ignores it here"
                     )
-            else:
-                self._check_value(option)
             self.result.items.append(
                 OptionItem(span=line_span, line=0, option=option.use, effective=effective)
             )
@@ -525,8 +532,21 @@ class _Parser:
     def _ignored(self, option: _ReadOption, message: str) -> None:
         self._problem("ignored-option", message, option.use.span, Severity.WARNING)
 
+    def _invalid_value(self, option: _ReadOption, logical: _LogicalLine) -> bool:
+        """Report what pip's option parser refuses in ``option`` whatever its effect: a removed option, an
+        unknown feature, a malformed --hash or --config-settings. pip refuses the whole file for any of them
+        (its parser checks values before it knows whether the option matters), so each is an error.
+        True when something was reported."""
+        before = len(self.result.problems)
+        if option.spec.name == "--hash":
+            self._hash(option, logical)
+        elif option.spec.name == "--config-settings":
+            self._check_config_settings(option)
+        else:
+            self._check_value(option)
+        return len(self.result.problems) > before
+
     def _check_value(self, option: _ReadOption) -> None:
-        # pip refuses the whole file for either, so both are errors (current pip is the judge).
         if option.spec.name == "--use-feature" and option.use.value not in KNOWN_FEATURES:
             assert option.use.value_span is not None
             retired = RETIRED_FEATURES.get(option.use.value or "")
@@ -602,6 +622,8 @@ class _Parser:
             name = option.spec.name
             if option is editable_option:
                 continue
+            if name not in ("--hash", "--config-settings") and self._invalid_value(option, logical):
+                continue
             if name == "--editable" and args_lo < args_hi:
                 # pip then installs the requirement before -e in editable mode, which only works for a
                 # local directory or a VCS URL; a PEP 508 requirement fails.
@@ -623,11 +645,10 @@ class _Parser:
                 hash_option = self._hash(option, logical)
                 if hash_option is not None:
                     hashes.append(hash_option)
+            elif name == "--hash" and self._invalid_value(option, logical):
+                continue
             elif name == "--config-settings":
                 self._check_config_settings(option)
-                scoped.append(option.use)
-            elif option.spec.removed:
-                self._check_value(option)
                 scoped.append(option.use)
             else:
                 self._ignored(option, f"pip ignores {option.use.written} on a line with a requirement")
@@ -739,6 +760,10 @@ def _requirement_dependency(
 ) -> tuple[Dependency | None, list[Problem]]:
     """The dependency written in ``text[start:end]``, with spans that are offsets into ``text``."""
     lo, hi = _strip_bounds(text, start, end)
+    if _CONFLICT_MARKER.match(text, lo, hi):
+        # Left over from a merge: pip rejects it (or, for ">>>>>>> origin/main", looks for a folder).
+        message = "A merge conflict marker: this file still holds both sides of a merge"
+        return None, [Problem("invalid-requirement", message, Span(lo, hi))]
     if editable:
         return _editable_dependency(text, lo, hi)
     body = text[lo:hi]
@@ -761,6 +786,7 @@ def _requirement_dependency(
         named_url = "@" in name_part and not _looks_like_path(name_part.split("@", 1)[0])
         if not named_url and (_looks_like_path(name_part) or _is_archive(path_part)):
             dependency = _path_dependency(text, req_lo, req_hi, problems)
+            _check_scp_address(text, req_lo, req_hi, "invalid-requirement", problems)
         else:
             dependency, pep508_problems = parse_pep508_within(text, req_lo, req_hi)
             problems.extend(pep508_problems)
@@ -789,8 +815,9 @@ def _url_dependency(text: str, lo: int, hi: int, problems: list[Problem]) -> Dep
         if 0 <= found < path_end:
             path_end = found
     path = url[:path_end].rstrip("/")
-    if path.lower().endswith(".whl"):
-        _name_from_filename(text, lo, lo + len(path), dependency, problems)
+    # pip's wheel test is case-sensitive (Link.is_wheel): "X-1.0-py3-none-any.WHL" is an unnamed URL.
+    if path.endswith(".whl"):
+        _name_from_filename(text, lo, lo + len(path), dependency, problems, quoted=True)
         return dependency
     egg = _EGG_FRAGMENT.search(url)
     if egg is not None:
@@ -810,6 +837,26 @@ def _name_from_egg(egg: re.Match[str], base: int, dependency: Dependency, proble
         )
 
 
+def _check_scp_address(text: str, lo: int, hi: int, code: str, problems: list[Problem]) -> None:
+    """``git+git@host:org/repo.git`` (git's scp-like form) is no URL to pip: it reads it as a path, finds
+    no such folder, and fails. Say so, with the URL pip does read."""
+    match = _SCP_ADDRESS.match(text, lo, hi)
+    if match is None:
+        return
+    vcs, user, host, rest = (
+        match.group("vcs") or "git",
+        match.group("user"),
+        match.group("host"),
+        text[match.end() : hi],
+    )
+    written = text[lo:hi]
+    message = (
+        f"pip cannot read the scp-like address {written!r}: write it as a URL, "
+        f"{vcs}+ssh://{user}@{host}/{rest}"
+    )
+    problems.append(Problem(code, message, Span(lo, hi)))
+
+
 def _check_named_url_egg(dependency: Dependency, problems: list[Problem]) -> None:
     """pip (25 and later) rejects a ``name @ URL`` whose ``#egg=`` fragment is not a bare project name, such
     as ``#egg=name[extra]``: the name comes from before the ``@``, but the fragment is still read."""
@@ -824,19 +871,23 @@ def _check_named_url_egg(dependency: Dependency, problems: list[Problem]) -> Non
 
 
 def _name_from_filename(
-    text: str, lo: int, end: int, dependency: Dependency, problems: list[Problem]
+    text: str, lo: int, end: int, dependency: Dependency, problems: list[Problem], *, quoted: bool = False
 ) -> None:
     """Name and version from the wheel or sdist file name that ends at ``end``, in the path or URL that
-    starts at ``lo`` (pip does it for wheels)."""
+    starts at ``lo`` (pip does it for wheels). A URL's file name is percent-decoded first, as pip's
+    ``Link.filename`` is ("torch-2.0.1%2Bcu118-…whl" is torch 2.0.1+cu118); spans stay on the text."""
     start = max(text.rfind("/", lo, end) + 1, text.rfind("\\", lo, end) + 1, lo)
-    filename = text[start:end]
-    if filename.lower().endswith(".whl"):
+    if quoted:
+        start = max(start, text.rfind(":", lo, end) + 1)  # "file:a-1.0-py3-none-any.whl"
+    raw = text[start:end]
+    filename = urllib.parse.unquote(raw) if quoted else raw
+    if filename.endswith(".whl"):
         try:
             _, version, _, _ = parse_wheel_filename(filename)
         except InvalidWheelFilename as exc:
             problems.append(Problem("invalid-wheel-filename", str(exc), Span(start, end)))
             return
-        name_end = start + filename.index("-")
+        name_end = start + raw.index("-")
         version_end = text.find("-", name_end + 1, end)
     else:
         try:
@@ -848,7 +899,7 @@ def _name_from_filename(
         )
         name_end = start + stem.rindex("-")
         version_end = start + len(stem)
-    dependency.name = text[start:name_end]
+    dependency.name = urllib.parse.unquote(text[start:name_end]) if quoted else text[start:name_end]
     dependency.name_span = Span(start, name_end)
     version_span = Span(name_end + 1, version_end)
     clause = Clause(
@@ -926,7 +977,9 @@ def _editable_dependency(text: str, lo: int, hi: int) -> tuple[Dependency | None
     scheme = _scheme(target)
     # A one-letter scheme is a Windows drive ("C:\\src\\lib"), which pip finds to be a directory.
     if not scheme or len(scheme) == 1:
-        return _path_dependency(text, lo, hi, problems), problems
+        dependency = _path_dependency(text, lo, hi, problems)
+        _check_scp_address(text, lo, path_hi, "invalid-editable", problems)
+        return dependency, problems
     if scheme == "file":
         dependency = _path_dependency(text, lo, hi, problems)
         egg = _EGG_FRAGMENT.search(target)

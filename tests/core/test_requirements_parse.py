@@ -433,3 +433,20 @@ def test_wheel_names_in_urls(line: str, name: str | None, specifier: str, name_t
     (dependency,) = parsed.dependencies
     shown = dependency.name_span.text(line) if dependency.name_span is not None else None
     assert (dependency.name, dependency.specifier, shown) == (name, specifier, name_text)
+
+
+@pytest.mark.parametrize(
+    ("line", "url"),
+    [
+        (
+            "-e git+git@github.com:org/repo.git@v1.0#egg=repo",
+            "git+ssh://git@github.com/org/repo.git@v1.0#egg=repo",
+        ),
+        ("git+git@gitlab.example:grp/sub/r.git#egg=r", "git+ssh://git@gitlab.example/grp/sub/r.git#egg=r"),
+        ("-e hg+hg@host.example:r#egg=r", "hg+ssh://hg@host.example/r#egg=r"),
+    ],
+)
+def test_scp_like_addresses_come_with_the_url_pip_reads(line: str, url: str) -> None:
+    (problem,) = parse_requirements(line + "\n", "/p/requirements.txt").problems
+    assert problem.replacement == url
+    assert problem.span.text(line) == line.removeprefix("-e ")

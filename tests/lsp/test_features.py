@@ -215,6 +215,13 @@ FIX_CASES = [
         "Remove the duplicate",
         "flask==3.0.3\nclick\n",
     ),
+    (
+        "scp-address",
+        "-e git+git@gitlab.example:grp/r.git@v1#egg=r\n",
+        "invalid-editable",
+        "Write it as git+ssh://git@gitlab.example/grp/r.git@v1#egg=r",
+        "-e git+ssh://git@gitlab.example/grp/r.git@v1#egg=r\n",
+    ),
 ]
 
 

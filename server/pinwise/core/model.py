@@ -32,6 +32,8 @@ class Problem:
     message: str
     span: Span
     severity: Severity = Severity.ERROR
+    # The text that would mend ``span``, when the parser knows it for sure (it becomes a quick fix).
+    replacement: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -139,11 +139,25 @@ def _is_exempt(dependency: Dependency, item: RequirementItem | None) -> bool:
 
 
 def parse_findings(document: Document) -> list[Finding]:
-    """Every parser problem (syntax, options, ``unknown-option``) as a finding with the parser's severity."""
+    """Every parser problem (syntax, options, ``unknown-option``) as a finding with the parser's severity,
+    and the parser's replacement, when it has one, as a quick fix."""
     return [
-        _finding(problem.code, problem.message, problem.span, severity=problem.severity)
+        _finding(
+            problem.code,
+            problem.message,
+            problem.span,
+            severity=problem.severity,
+            fixes_=[_replacement_fix(problem.span, problem.replacement)],
+        )
         for problem in document.problems
     ]
+
+
+def _replacement_fix(span: Span, replacement: str | None) -> Fix | None:
+    if replacement is None:
+        return None
+    shown = replacement if len(replacement) <= 60 else replacement[:57] + "…"
+    return Fix(f"Write it as {shown}", (TextEdit(span, replacement),), preferred=True)
 
 
 def include_findings(document: Document, graph: IncludeGraph | None) -> list[Finding]:

@@ -789,7 +789,11 @@ def _requirement_dependency(
             _check_scp_address(text, req_lo, req_hi, "invalid-requirement", problems)
         else:
             dependency, pep508_problems = parse_pep508_within(text, req_lo, req_hi)
-            problems.extend(pep508_problems)
+            if pep508_problems and _SCP_ADDRESS.match(text, req_lo, req_hi):
+                # "git+git@host:org/repo.git" fails as PEP 508; say what it is and how pip would read it.
+                _check_scp_address(text, req_lo, req_hi, "invalid-requirement", problems)
+            else:
+                problems.extend(pep508_problems)
             if dependency is not None and dependency.url is not None:
                 dependency.kind = _kind_of_url(dependency.url)
                 _check_named_url_egg(dependency, problems)
@@ -850,11 +854,9 @@ def _check_scp_address(text: str, lo: int, hi: int, code: str, problems: list[Pr
         text[match.end() : hi],
     )
     written = text[lo:hi]
-    message = (
-        f"pip cannot read the scp-like address {written!r}: write it as a URL, "
-        f"{vcs}+ssh://{user}@{host}/{rest}"
-    )
-    problems.append(Problem(code, message, Span(lo, hi)))
+    url = f"{vcs}+ssh://{user}@{host}/{rest}"
+    message = f"pip cannot read the scp-like address {written!r}: write it as a URL, {url}"
+    problems.append(Problem(code, message, Span(lo, hi), replacement=url))
 
 
 def _check_named_url_egg(dependency: Dependency, problems: list[Problem]) -> None:

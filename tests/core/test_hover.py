@@ -150,6 +150,7 @@ HOVER_CASES = [
     ),
     ("requirements.txt", "«-|r base.txt»", ("Installs everything the given requirements file lists",), ()),
     ("requirements.txt", "requests «--con|fig-settings=a=b»", ("build backend",), ()),
+    ("requirements.txt", "requests==1 «--inst|all-option=x»", ("Removed from pip", "--config-settings"), ()),
     # --hash
     (
         "requirements.txt",

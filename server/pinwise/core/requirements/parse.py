@@ -623,6 +623,8 @@ class _Parser:
             if option is editable_option:
                 continue
             if name not in ("--hash", "--config-settings") and self._invalid_value(option, logical):
+                if option.spec.removed:
+                    scoped.append(option.use)  # still the requirement's own (hover explains it)
                 continue
             if name == "--editable" and args_lo < args_hi:
                 # pip then installs the requirement before -e in editable mode, which only works for a

@@ -212,3 +212,14 @@ async def test_names_within_does_not_retry_a_failed_load_at_once(
         matcher = await c.names_within(5.0)
     assert matcher is not None and "flask" in matcher
     assert index_server.hits("/simple/") == 2
+
+
+async def test_closing_ends_a_name_list_still_loading(index_server: IndexServer, index_cache: Path) -> None:
+    # pinwise check stops waiting for a slow list and closes the client; nothing may outlive it.
+    index_server.fault("/simple/", delay=2.0)
+    client = IndexClient(IndexConfig(index_url=index_server.url), cache_dir=index_cache, environ={})
+    assert await client.names_within(0.05) is None
+    inflight = list(client._inflight.values())
+    assert inflight
+    await client.aclose()
+    assert all(task.done() for task in inflight) and not client._background

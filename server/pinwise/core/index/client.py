@@ -219,9 +219,12 @@ class IndexClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        for task in list(self._background):
+        # Shared requests still running (a name list that outlived the command line's wait, say) end here
+        # too: left alone they would fail on the closed transport with nobody to hear it.
+        pending = [*self._background, *self._inflight.values()]
+        for task in pending:
             task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        await asyncio.gather(*pending, return_exceptions=True)
         await self._transport.aclose()
 
     # -- coalescing --------------------------------------------------------------------------------------

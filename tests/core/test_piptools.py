@@ -336,6 +336,20 @@ def test_layout_stale_from_an_included_file(tmp_path: Path) -> None:
     )
 
 
+def test_a_checkout_order_is_not_staleness(tmp_path: Path) -> None:
+    # git writes requirements.in a moment after requirements.txt when it checks them out: not stale.
+    files = {"requirements.in": "flask\n", "requirements.txt": UV_HEADER + "flask==3.0.0\n"}
+    check_pair(
+        tmp_path,
+        files,
+        "requirements.txt",
+        [("compiled-file", "uv pip compile requirements.in -o requirements.txt")],
+    )
+    os.utime(tmp_path / "requirements.in", (1_000_002, 1_000_002))  # two seconds after the compiled file
+    doc = parse_document((tmp_path / "requirements.txt").read_text(), tmp_path / "requirements.txt")
+    assert [f.code for f in piptools.compiled_findings(doc)] == ["compiled-file"]
+
+
 def test_ordinary_files_have_no_compiled_findings() -> None:
     doc = parse_document("flask==1.0\n", "/p/requirements.txt")
     assert piptools.compiled_findings(doc) == []

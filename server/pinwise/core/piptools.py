@@ -97,6 +97,9 @@ _CODE_COMPILED = "compiled-file"
 _CODE_MISSING = "missing-from-compiled"
 _CODE_VIOLATES = "compiled-violates-source"
 _CODE_STALE = "stale-compiled"
+# How much newer than the compiled file a source must be to call the compiled file stale. A clone or a CI
+# checkout writes every file within moments, in an order of its own; an edit after compiling comes later.
+STALE_AFTER = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -625,7 +628,7 @@ def _pair_findings(
         if source.suffix.lower() not in (".in", ".txt"):
             continue
         source_time = mtime(source)
-        if own_time is not None and source_time is not None and source_time > own_time + 1e-3:
+        if own_time is not None and source_time is not None and source_time > own_time + STALE_AFTER:
             findings.append(
                 Finding(
                     _CODE_STALE,
@@ -639,7 +642,7 @@ def _pair_findings(
         if other in sources or other == doc.path:
             continue
         other_time = mtime(other)
-        if own_time is not None and other_time is not None and other_time > own_time + 1e-3:
+        if own_time is not None and other_time is not None and other_time > own_time + STALE_AFTER:
             findings.append(
                 Finding(
                     _CODE_STALE,

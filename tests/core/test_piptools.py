@@ -294,6 +294,23 @@ PAIR_CASES: list[tuple[str, dict[str, str], str, list[tuple[str, str]], tuple[st
         (),
     ),
     (
+        # pip-compile leaves pip and setuptools out unless --allow-unsafe (uv: --no-emit-package) and lists
+        # them in comments at the end: not missing.
+        "unsafe packages listed as left out",
+        {
+            "requirements.in": "pip\nsetuptools\nwheel\nflask\n",
+            "requirements.txt": PIP_COMPILE_HEADER + "flask==3.0.0\n    # via -r requirements.in\n\n"
+            "# The following packages are considered to be unsafe in a requirements file:\n"
+            "# pip\n# setuptools==69.0.2\n    # via -r requirements.in\n",
+        },
+        "requirements.txt",
+        [
+            ("compiled-file", "pip-compile --output-file=requirements.txt requirements.in"),
+            ("missing-from-compiled", "requirements.in"),
+        ],
+        (),
+    ),
+    (
         "source missing on disk",
         {"requirements.txt": UV_HEADER + "flask==1\n"},
         "requirements.txt",

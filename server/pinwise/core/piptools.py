@@ -97,6 +97,10 @@ _CODE_COMPILED = "compiled-file"
 _CODE_MISSING = "missing-from-compiled"
 _CODE_VIOLATES = "compiled-violates-source"
 _CODE_STALE = "stale-compiled"
+_EXCLUDED_HEADER = re.compile(
+    r"considered to be unsafe in a requirements file|were excluded from the output", re.IGNORECASE
+)
+_EXCLUDED_NAME = re.compile(r"([A-Za-z0-9][A-Za-z0-9._-]*)(?:\s*(?:==|$|\s))")
 # How much newer than the compiled file a source must be to call the compiled file stale. A clone or a CI
 # checkout writes every file within moments, in an order of its own; an edit after compiling comes later.
 STALE_AFTER = 10.0
@@ -142,6 +146,9 @@ class CompiledFile:
     via: dict[str, list[ViaEntry]] = field(default_factory=dict)
     # Canonical name -> the requirement item that pins it.
     pins: dict[str, RequirementItem] = field(default_factory=dict)
+    # Packages the tool left out on purpose and listed in comments at the end: pip-compile's "unsafe"
+    # ones (pip, setuptools without --allow-unsafe), uv's --no-emit-package / --unsafe-package ones.
+    excluded: set[str] = field(default_factory=set)
 
 
 @dataclass(frozen=True, slots=True)
@@ -335,8 +342,17 @@ def _collect_via(parsed: RequirementsFile, compiled: CompiledFile, header: set[i
     current: str | None = None  # the package whose multi-line "# via" block is open
     block_owner: int | None = None
     position = 0
+    excluding = False  # past the "packages ... unsafe" / "excluded from the output" line
     for index, comment in enumerate(parsed.comments):
         if index in header:
+            continue
+        if _EXCLUDED_HEADER.search(comment.text):
+            excluding, current = True, None
+            continue
+        if excluding and comment.full_line:
+            listed = _EXCLUDED_NAME.match(comment.text[1:].strip())
+            if listed is not None and listed.group(1).lower() != "via":
+                compiled.excluded.add(canonicalize_name(listed.group(1)))
             continue
         while position < len(starts) and starts[position] < comment.span.start:
             position += 1
@@ -662,7 +678,8 @@ def _pair_findings(
         pinned = compiled.pins.get(name)
         if pinned is None:
             if (
-                requirement.constraint
+                name in compiled.excluded
+                or requirement.constraint
                 or _marker_holds(dependency.marker, compiled.python_version) is not True
             ):
                 continue

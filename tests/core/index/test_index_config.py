@@ -195,6 +195,57 @@ def test_find_links_relative_to_requirements_file(tmp_path: Path) -> None:
     assert config.find_links == (str(tmp_path / "wheels"),)
 
 
+# Included files' options apply where the include line stands, as pip reads them (files: name -> text).
+INCLUDE_ORDER_CASES = [
+    # A later --index-url in the including file replaces the included file's.
+    ({"r.txt": f"-r other.txt\n--index-url {A}\n", "other.txt": f"--index-url {B}\n"}, (A,), ()),
+    ({"r.txt": f"-r other.txt\n--index-url {A}\n", "other.txt": f"--extra-index-url {B}\n"}, (A,), ()),
+    ({"r.txt": f"--index-url {A}\n-r other.txt\n", "other.txt": f"--extra-index-url {B}\n"}, (A, B), ()),
+    # A file included twice is read twice.
+    (
+        {
+            "r.txt": "-r a.txt\n-r b.txt\n",
+            "a.txt": f"--extra-index-url {C}\n",
+            "b.txt": f"--index-url {A}\n-r a.txt\n",
+        },
+        (A, C),
+        (),
+    ),
+    # Only the first --find-links of a line counts.
+    ({"r.txt": "-f w1 -f w2\n"}, (DEFAULT,), ("w1",)),
+]
+
+
+@pytest.mark.parametrize(("files", "index_urls", "find_links"), INCLUDE_ORDER_CASES)
+def test_included_options_apply_where_the_include_stands(
+    tmp_path: Path, files: dict[str, str], index_urls: tuple[str, ...], find_links: tuple[str, ...]
+) -> None:
+    from pinwise.core.document import parse_document
+    from pinwise.core.index.service import IndexService
+    from pinwise.core.workspace import Workspace
+
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    (tmp_path / "w1").mkdir()
+    (tmp_path / "w2").mkdir()
+    document = parse_document(files["r.txt"], tmp_path / "r.txt")
+    graph = Workspace().include_graph(document)
+    assert graph is not None
+    config = IndexService(environ={}, pip_config=PipConfig()).config_for(
+        document.parsed, graph.included_files()
+    )
+    assert config.index_urls == index_urls
+    assert config.find_links == tuple(str(tmp_path / link) for link in find_links)
+
+
+def test_home_in_configured_find_links(tmp_path: Path) -> None:
+    # pip expands "~" in find-links from its configuration or environment when that path exists.
+    (tmp_path / "w").mkdir()
+    env = {"HOME": str(tmp_path), "PIP_FIND_LINKS": "~/w ~/missing"}
+    config = resolve_index_config(environ=env, pip_config=PipConfig())
+    assert config.find_links == (str(tmp_path / "w"), "~/missing")
+
+
 COMPILED_INDEX_CASES = [
     # (compiled file, index_urls, find_links relative to the folder the command ran in)
     (
@@ -296,6 +347,8 @@ def test_service_logs_each_configuration_once_at_info(caplog: pytest.LogCaptureF
         ("${a}", {"a": "1"}, "${a}"),
         ("$A", {"A": "1"}, "$A"),
         ("${A}${B}", {"A": "x", "B": "y"}, "xy"),
+        # pip replaces only with a non-empty value.
+        ("https://u:${TOKEN}@h/", {"TOKEN": ""}, "https://u:${TOKEN}@h/"),
     ],
 )
 def test_expand_env(text: str, env: dict[str, str], expected: str) -> None:

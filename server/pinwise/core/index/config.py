@@ -182,6 +182,19 @@ def load_pip_config(
     return PipConfig(values=values, files=tuple(read))
 
 
+def _home_find_link(location: str, environ: Mapping[str, str]) -> str:
+    """pip expands "~" in a --find-links location from its configuration or environment when the expanded
+    path exists (``SearchScope.create``); a requirements file's own ``-f ~/…`` it leaves alone."""
+    if not location.startswith("~"):
+        return location
+    home = environ.get("HOME")
+    if home and (location == "~" or location.startswith("~/")):
+        expanded = home + location[1:]
+    else:
+        expanded = os.path.expanduser(location)
+    return os.path.abspath(expanded) if os.path.exists(expanded) else location
+
+
 def _is_true(value: str) -> bool:
     return value.strip().lower() in _TRUE
 
@@ -296,7 +309,7 @@ def resolve_index_config(
     if (v := pip_value("extra-index-url")) is not None:
         b.replace_extras(_split(v[0]), v[1])
     if (v := pip_value("find-links")) is not None:
-        b.add_find_links(_split(v[0]), v[1])
+        b.add_find_links([_home_find_link(loc, environ) for loc in _split(v[0])], v[1])
     if (v := pip_value("trusted-host")) is not None:
         b.add_trusted(_split(v[0]), v[1])
     if (v := pip_value("no-index")) is not None and _is_true(v[0]):

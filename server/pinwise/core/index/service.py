@@ -28,6 +28,7 @@ from pinwise.core.index.config import (
 from pinwise.core.index.transport import TransportPool
 from pinwise.core.model import ParsedFile
 from pinwise.core.pyproject.tables import PyprojectFile
+from pinwise.core.requirements.includes import include_target
 from pinwise.core.requirements.model import RequirementsFile
 
 logger = logging.getLogger(__name__)
@@ -38,16 +39,42 @@ INDEX_OPTIONS = frozenset(
 )
 
 
-def requirements_index_options(files: Iterable[RequirementsFile]) -> list[tuple[str, str | None, str]]:
-    """The index options of ``files`` (a document and its includes, in pip's reading order) as
-    ``(option, value, origin)``; the origin is ``path:line`` (one-based) for the log."""
+def requirements_index_options(
+    document: RequirementsFile, includes: Iterable[RequirementsFile] = ()
+) -> list[tuple[str, str | None, str]]:
+    """The index options pip applies for ``document``, in its order, as ``(option, value, origin)``; the
+    origin is ``path:line`` (one-based) for the log.
+
+    pip applies an included file's options where its ``-r``/``-c`` line stands (so a later ``--index-url``
+    in the including file replaces one from the included file), reads a file included twice twice, and
+    takes only the first ``--find-links`` of a line. ``includes`` are the parsed included files (any order;
+    they are found by the path each include line names).
+    """
+    by_path = {parsed.path: parsed for parsed in includes if parsed.path is not None}
     options: list[tuple[str, str | None, str]] = []
-    for parsed in files:
+
+    def visit(parsed: RequirementsFile, stack: tuple[str | None, ...]) -> None:
+        find_links_lines: set[int] = set()
         for item in parsed.options:
-            if item.effective and item.option.name in INDEX_OPTIONS:
-                options.append(
-                    (item.option.name, item.option.value, f"{parsed.path or '<buffer>'}:{item.line + 1}")
-                )
+            name, value = item.option.name, item.option.value
+            if not item.effective:
+                continue
+            if name in ("--requirement", "--constraint"):
+                if value is not None and parsed.path is not None:
+                    target = include_target(parsed.path, value)
+                    included = by_path.get(target)
+                    if included is not None and target not in stack:
+                        visit(included, (*stack, target))
+                continue
+            if name not in INDEX_OPTIONS:
+                continue
+            if name == "--find-links":
+                if item.line in find_links_lines:
+                    continue
+                find_links_lines.add(item.line)
+            options.append((name, value, f"{parsed.path or '<buffer>'}:{item.line + 1}"))
+
+    visit(document, (document.path,))
     return options
 
 
@@ -106,7 +133,8 @@ class IndexService:
     def config_for(self, document: ParsedFile, includes: Sequence[ParsedFile] = ()) -> ResolvedIndexConfig:
         """The configuration pip (or uv/Poetry, for their tables) would use for ``document``.
 
-        ``includes`` are the files a requirements file pulls in with ``-r``/``-c``, in pip's reading order.
+        ``includes`` are the files a requirements file pulls in with ``-r``/``-c`` (their options apply
+        where the include line stands, as pip reads them).
         """
         file_options: list[tuple[str, str | None, str]] = []
         uv_indexes: list[UvIndex] = []
@@ -119,9 +147,10 @@ class IndexService:
             # A compiled file's header command names the indexes its pins came from; the file's own
             # option lines (pip-compile writes them) come after, as pip reads them.
             header = compile_index_options(document)
-            files = [*([header] if header else []), document]
-            files += [f for f in includes if isinstance(f, RequirementsFile)]
-            file_options = requirements_index_options(files)
+            file_options = requirements_index_options(header) if header else []
+            file_options += requirements_index_options(
+                document, [f for f in includes if isinstance(f, RequirementsFile)]
+            )
         elif isinstance(document, PyprojectFile):
             uv_indexes, uv_sources, poetry_sources = pyproject_indexes(document)
             poetry_pins = dict(document.poetry_source_pins)

@@ -144,8 +144,9 @@ ARCHIVE_EXTENSIONS = (
 
 def expand_env(value: str, environ: Mapping[str, str]) -> str:
     """``${NAME}`` replaced by the variable's value, as pip does on every requirements-file line before it
-    reads the line's options; a variable that is not set stays as written (pip's rule, too)."""
-    return _ENV_VAR.sub(lambda m: environ.get(m.group(1), m.group(0)), value)
+    reads the line's options; a variable that is not set, or set to nothing, stays as written (pip's rule
+    too: it replaces only when the value is not empty)."""
+    return _ENV_VAR.sub(lambda m: environ.get(m.group(1)) or m.group(0), value)
 
 
 def parse_requirements(

@@ -607,19 +607,25 @@ class IndexClient:
             return self._names
         attempt = self._names_attempt
         if attempt is None or (attempt[1].done() and time.monotonic() - attempt[0] >= NAMES_RETRY_AFTER):
-            task = asyncio.ensure_future(self._load_names_quietly())
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            task = self._in_background(self.load_names, "Loading the project names")
             attempt = self._names_attempt = (time.monotonic(), task)
         if not attempt[1].done() and seconds > 0:
             await asyncio.wait({attempt[1]}, timeout=seconds)
         return self._names
 
-    async def _load_names_quietly(self) -> None:
-        try:
-            await self.load_names()
-        except Exception:  # a background load must never surface as an unhandled task error
-            logger.exception("Loading the project names failed")
+    def _in_background(self, work: Callable[[], Awaitable[object]], what: str) -> asyncio.Task[None]:
+        """Run ``work()`` as a task this client keeps (``aclose`` ends it) and whose failure is logged."""
+
+        async def run() -> None:
+            try:
+                await work()
+            except Exception:  # background work must never surface as an unhandled task error
+                logger.exception("%s failed", what)
+
+        task = asyncio.ensure_future(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+        return task
 
     async def refresh_names(self) -> NameMatcher | None:
         """Revalidate every project list now (conditional requests) and rebuild the matcher."""
@@ -644,19 +650,11 @@ class IndexClient:
             if fetched is not None:
                 lists.append(fetched)
         if stale:
-            task = asyncio.ensure_future(self._refresh_in_background())
-            self._background.add(task)
-            task.add_done_callback(self._background.discard)
+            self._in_background(self.refresh_names, "Refreshing the project names")
         if not lists:
             return self._names
         self._names = await asyncio.to_thread(_build_names, lists)
         return self._names
-
-    async def _refresh_in_background(self) -> None:
-        try:
-            await self.refresh_names()
-        except Exception:  # a background refresh must never surface as an unhandled task error
-            logger.exception("Refreshing the project names failed")
 
     async def _local_names(self, index_url: str) -> list[str] | None:
         path = file_url_to_path(index_url) / "index.html"

@@ -183,17 +183,24 @@ print("Resolving dependencies...")
 """
 
 
+def fake_pip_compile(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, script_text: str) -> None:
+    """Put a script named pip-compile first on PATH, for the server this test starts."""
+    bin_dir = tmp_path / "fakebin"
+    bin_dir.mkdir()
+    script = bin_dir / "pip-compile"
+    script.write_text(script_text, encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+
+
 @pytest.mark.skipif(os.name == "nt", reason="a POSIX script stands in for pip-compile")
 async def test_compile_replays_the_header_command(
     tmp_path: Path, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bin_dir = tmp_path / "fakebin"
-    bin_dir.mkdir()
     record = tmp_path / "argv.json"
-    script = bin_dir / "pip-compile"
-    script.write_text(FAKE_PIP_COMPILE.format(python=sys.executable, record=str(record)), encoding="utf-8")
-    script.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    fake_pip_compile(
+        tmp_path, monkeypatch, FAKE_PIP_COMPILE.format(python=sys.executable, record=str(record))
+    )
     session = await start_session(tmp_path, index_server)
     try:
         (session.root / "requirements").mkdir()
@@ -235,12 +242,7 @@ sys.exit(2)
 async def test_a_failed_compile_says_why_and_leaves_the_file(
     tmp_path: Path, index_server: IndexServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bin_dir = tmp_path / "fakebin"
-    bin_dir.mkdir()
-    script = bin_dir / "pip-compile"
-    script.write_text(FAILING_PIP_COMPILE.format(python=sys.executable), encoding="utf-8")
-    script.chmod(0o755)
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}")
+    fake_pip_compile(tmp_path, monkeypatch, FAILING_PIP_COMPILE.format(python=sys.executable))
     session = await start_session(tmp_path, index_server)
     try:
         compiled = session.root / "requirements.txt"

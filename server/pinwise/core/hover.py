@@ -20,7 +20,7 @@ import logging
 import re
 import urllib.parse
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -372,14 +372,15 @@ def _allowed_facts(
         wanted = SpecifierSet(specifier)
     except InvalidSpecifier:
         return []
-    picked = _picked(release_facts(project, python_version), wanted)
+    any_python = release_facts(project, None)
+    anywhere = _picked(any_python, wanted)
+    picked = _picked(replace(any_python, python_probe=python_version), wanted) if python_version else anywhere
+    # "for Python X" only when that Python is what makes the answer differ.
+    for_python = _for_python(python_version) if picked is not anywhere else ""
     if picked is None:
-        for_python = _for_python(python_version) if _picked(release_facts(project, None), wanted) else ""
         return [f"No release satisfies {inline_code(specifier)}{for_python}."]
     if latest is not None and picked is latest:
         return []
-    anywhere = _picked(release_facts(project, None), wanted)
-    for_python = _for_python(python_version) if anywhere is not picked else ""
     return [f"Newest allowed by {inline_code(specifier)}{for_python}: {inline_code(picked.version)}"]
 
 

@@ -318,7 +318,7 @@ def definition(doc: Document, offset: int, base: Path | None) -> tuple[Path, Spa
                 continue
             if not option.span.contains(offset):
                 continue
-            link = _include_link(expand_env(option.value, os.environ), option.value_span, folder)
+            link = _include_link(option.value, option.value_span, folder)  # expands ${VAR}
             if link is None or _WEB_URL.match(link.target) or "${" in link.target:
                 return None
             return Path(link.target), None

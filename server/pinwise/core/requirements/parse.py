@@ -514,7 +514,7 @@ class _Parser:
             elif spec.scope is OptionScope.REQUIREMENT:
                 effective = False
                 if invalid:
-                    pass
+                    pass  # the error says more than "ignored" would
                 elif spec.name == "--hash":
                     self._problem(
                         "hash-without-requirement",
@@ -623,11 +623,18 @@ class _Parser:
             name = option.spec.name
             if option is editable_option:
                 continue
-            if name not in ("--hash", "--config-settings") and self._invalid_value(option, logical):
+            if name == "--hash" and not editable:
+                # Checked and kept in one step: the requirement's hashes.
+                hash_option = self._hash(option, logical)
+                if hash_option is not None:
+                    hashes.append(hash_option)
+            elif name == "--config-settings":
+                self._check_config_settings(option)
+                scoped.append(option.use)
+            elif self._invalid_value(option, logical):
                 if option.spec.removed:
                     scoped.append(option.use)  # still the requirement's own (hover explains it)
-                continue
-            if name == "--editable" and args_lo < args_hi:
+            elif name == "--editable" and args_lo < args_hi:
                 # pip then installs the requirement before -e in editable mode, which only works for a
                 # local directory or a VCS URL; a PEP 508 requirement fails.
                 plain_name = dependency.kind is DependencyKind.PATH and not _looks_like_path(
@@ -644,15 +651,6 @@ class _Parser:
                     self._ignored(option, "pip takes the requirement before -e as the editable one")
             elif name == "--editable":
                 self._ignored(option, "pip reads only the first -e on a line")
-            elif name == "--hash" and not editable:
-                hash_option = self._hash(option, logical)
-                if hash_option is not None:
-                    hashes.append(hash_option)
-            elif name == "--hash" and self._invalid_value(option, logical):
-                continue
-            elif name == "--config-settings":
-                self._check_config_settings(option)
-                scoped.append(option.use)
             else:
                 self._ignored(option, f"pip ignores {option.use.written} on a line with a requirement")
         self.result.items.append(

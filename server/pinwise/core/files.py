@@ -9,6 +9,8 @@ from __future__ import annotations
 import enum
 import fnmatch
 import os
+import urllib.parse
+import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
@@ -198,3 +200,13 @@ class FileSnapshot:
         temporary.write_bytes(self.data)
         os.replace(temporary, self.path)
         return True
+
+
+def file_url_to_path(url: str) -> Path:
+    """The local path a ``file:`` URL names (anything else is taken as a path already)."""
+    parts = urllib.parse.urlsplit(url)
+    path = urllib.request.url2pathname(urllib.parse.unquote(parts.path)) if parts.scheme == "file" else url
+    if parts.scheme == "file" and parts.netloc not in ("", "localhost"):
+        # A UNC path such as file://server/share on Windows.
+        path = "//" + parts.netloc + path
+    return Path(path)

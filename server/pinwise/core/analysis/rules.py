@@ -48,6 +48,7 @@ from pinwise.core.analysis.codes import default_severity
 from pinwise.core.analysis.context import ProjectContext
 from pinwise.core.analysis.findings import Finding, Fix, RelatedLocation, TextEdit
 from pinwise.core.document import Document
+from pinwise.core.files import file_url_to_path
 from pinwise.core.index.types import (
     DetailsLookup,
     LookupStatus,
@@ -220,15 +221,13 @@ def _local_path(written: str) -> Path | None:
     """The local path a path requirement names, or None when it cannot be judged on this machine."""
     if "${" in written:
         return None
-    text = written
+    text = written.split("#", 1)[0] if "#egg=" in written else written
     if text.lower().startswith("file:"):
-        parts = urllib.parse.urlsplit(text)
-        if parts.netloc not in ("", "localhost"):
+        if urllib.parse.urlsplit(text).netloc not in ("", "localhost"):
             return None  # a share on another machine
-        text = urllib.parse.unquote(parts.path)
-    elif _WINDOWS_PATH.match(text) and os.name != "nt":
+        return file_url_to_path(text)
+    if _WINDOWS_PATH.match(text) and os.name != "nt":
         return None
-    text = text.split("#", 1)[0] if "#egg=" in text else text
     return Path(text) if text else None
 
 

@@ -21,6 +21,7 @@ from typing import TypeVar, cast
 
 from packaging.utils import canonicalize_name
 
+from pinwise.core.files import file_url_to_path
 from pinwise.core.index.auth import CredentialStore, redact
 from pinwise.core.index.cache import CacheEntry, DiskCache, default_cache_dir
 from pinwise.core.index.config import ResolvedIndexConfig
@@ -47,7 +48,7 @@ from pinwise.core.index.formats import (
 )
 from pinwise.core.index.lazywheel import LazyFailure, read_wheel_metadata
 from pinwise.core.index.names import NameList
-from pinwise.core.index.transport import FetchError, Transport, file_url_to_path, read_local
+from pinwise.core.index.transport import FetchError, Transport, read_local
 from pinwise.core.index.types import (
     DetailsLookup,
     DistributionFile,

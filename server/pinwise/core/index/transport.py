@@ -17,8 +17,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import unquote, urljoin, urlsplit
-from urllib.request import url2pathname
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 import truststore
@@ -149,15 +148,6 @@ def is_trusted(url: str, trusted: frozenset[tuple[str, int | None]]) -> bool:
         return False
     host = parts.hostname.lower()
     return (host, None) in trusted or (host, port) in trusted
-
-
-def file_url_to_path(url: str) -> Path:
-    parts = urlsplit(url)
-    path = url2pathname(unquote(parts.path)) if parts.scheme == "file" else url
-    if parts.scheme == "file" and parts.netloc not in ("", "localhost"):
-        # A UNC path such as file://server/share on Windows.
-        path = "//" + parts.netloc + path
-    return Path(path)
 
 
 async def read_local(path: Path, max_bytes: int) -> bytes | None:

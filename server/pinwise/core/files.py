@@ -9,11 +9,10 @@ from __future__ import annotations
 import enum
 import fnmatch
 import os
-import urllib.parse
-import urllib.request
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePath
+from urllib.parse import unquote, urlsplit
 
 
 class FileKind(enum.Enum):
@@ -204,8 +203,11 @@ class FileSnapshot:
 
 def file_url_to_path(url: str) -> Path:
     """The local path a ``file:`` URL names (anything else is taken as a path already)."""
-    parts = urllib.parse.urlsplit(url)
-    path = urllib.request.url2pathname(urllib.parse.unquote(parts.path)) if parts.scheme == "file" else url
+    # urllib.request pulls in http.client and email; most runs never see a file: URL.
+    from urllib.request import url2pathname
+
+    parts = urlsplit(url)
+    path = url2pathname(unquote(parts.path)) if parts.scheme == "file" else url
     if parts.scheme == "file" and parts.netloc not in ("", "localhost"):
         # A UNC path such as file://server/share on Windows.
         path = "//" + parts.netloc + path
